@@ -1,0 +1,50 @@
+"""Database engine construction from a URL, and engine-specific start-up."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlparse
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+DEFAULT_SQLITE_PATH = "suara.db"
+
+
+def engine_from_url(url: str) -> Engine:
+    """Build a Piccolo engine from `DATABASE_URL` (empty: the default SQLite file)."""
+    url = url.strip()
+    if not url:
+        return _sqlite(DEFAULT_SQLITE_PATH)
+    parsed = urlparse(url)
+    if parsed.scheme in ("postgres", "postgresql"):
+        return PostgresEngine(config={"dsn": url})
+    if parsed.scheme == "sqlite":
+        # sqlite:///relative.db and sqlite:////absolute/path.db, as in SQLAlchemy.
+        path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
+        if not path:
+            raise ValueError(f"DATABASE_URL has no SQLite file path: {url!r}")
+        return _sqlite(path)
+    raise ValueError(f"DATABASE_URL must start with postgresql:// or sqlite:///, got {url!r}")
+
+
+def _sqlite(path: str) -> SQLiteEngine:
+    # timeout: wait for a concurrent writer instead of failing with "database is locked".
+    return SQLiteEngine(path=path, timeout=30)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return isinstance(engine, SQLiteEngine)
+
+
+async def start(engine: Engine) -> None:
+    """Per-process start-up: WAL for SQLite, a connection pool for PostgreSQL."""
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=2, max_size=10)
+    else:
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+
+
+async def stop(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
