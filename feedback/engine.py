@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from urllib.parse import unquote, urlparse
 
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 DEFAULT_SQLITE_PATH = "suara.db"
 
@@ -48,3 +50,16 @@ async def start(engine: Engine) -> None:
 async def stop(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
+
+
+def transaction(engine: Engine):
+    """A write transaction. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so two
+    concurrent writers queue instead of failing when one upgrades from a read lock."""
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+def is_integrity_error(exc: BaseException) -> bool:
+    """Unique, foreign-key or check violation, on either engine."""
+    return isinstance(exc, sqlite3.IntegrityError | asyncpg.IntegrityConstraintViolationError)

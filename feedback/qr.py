@@ -1,4 +1,4 @@
-"""QR code rendering for feedback links (SVG for the web, PNG for downloads, matrix for PDFs).
+"""QR code rendering for feedback links: SVG for the web, PNG for downloads, matrix for PDFs.
 
 Every QR code in the project is built by :func:`make_qr`, so all outputs share the same
 error-correction level (M) and quiet zone (4 modules).
@@ -7,17 +7,14 @@ PNG output uses qrcode's Pillow factory. Pillow is not a direct dependency of th
 it is installed as a dependency of ``fpdf2``.
 """
 
-from __future__ import annotations
-
 import io
 import xml.etree.ElementTree as ET
 
 import qrcode
-import qrcode.constants
+from qrcode.constants import ERROR_CORRECT_M
 from qrcode.image.pil import PilImage
 from qrcode.image.svg import SvgPathFillImage
 
-ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
 BORDER_MODULES = 4
 
 
@@ -25,11 +22,7 @@ def make_qr(data: str, box_size: int = 10) -> qrcode.QRCode:
     """Build a compiled QR code for ``data`` (smallest version that fits, EC level M)."""
     if not data:
         raise ValueError("QR code data must not be empty")
-    qr = qrcode.QRCode(
-        error_correction=ERROR_CORRECTION,
-        box_size=box_size,
-        border=BORDER_MODULES,
-    )
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=BORDER_MODULES)
     qr.add_data(data)
     qr.make(fit=True)
     return qr
@@ -43,9 +36,9 @@ def qr_matrix(data: str) -> list[list[bool]]:
 def qr_svg(data: str) -> str:
     """Standalone SVG document (no XML declaration) that scales to its container.
 
-    Uses qrcode's single-path SVG factory with a white background, so the code stays
-    scannable on dark or coloured pages. Width/height are removed; the viewBox keeps the
-    aspect ratio and the size is left to CSS.
+    Uses qrcode's single-path SVG factory (the variant with a white background, so the
+    code stays scannable on dark or coloured pages). The fixed width/height are removed:
+    the viewBox (one unit per module) keeps the aspect ratio and CSS decides the size.
     """
     svg = make_qr(data).make_image(image_factory=SvgPathFillImage).get_image()
     for attribute in ("width", "height"):

@@ -1,0 +1,259 @@
+"""JSON API v1: public directory, response submission, live official IKM."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_201_CREATED,
+    HTTP_400_BAD_REQUEST,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
+
+from app import i18n, messages
+from app.clients import device_key, network_key
+from app.settings import Settings
+from feedback import directory, limits, skm, submission
+from feedback.aggregates import unit_period_counts
+from feedback.submission import Invalid, TooSoon
+from feedback.tokens import TokenError, looks_like_token
+from scoring.ikm import ELEMENTS, GRADE_LABELS, min_answered, official_ikm
+
+Rating = Annotated[int, msgspec.Meta(ge=1, le=4)]
+
+
+class ResponseIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A response as JSON. Answers are keyed by SKM element code, each 1..4; at least 7 of
+    the 9 must be given. `idempotency_key` makes retries safe: the same key never stores
+    twice and returns the first receipt."""
+
+    counter: Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
+    answers: dict[str, object]
+    service: str | None = None
+    gender: str | None = None
+    age_band: str | None = None
+    education: str | None = None
+    occupation: str | None = None
+    comment: str | None = None
+    channel: Literal["qr", "kiosk", "web"] = "web"
+    token: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    idempotency_key: (
+        Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+        | None
+    ) = None
+    device_id: Annotated[str, msgspec.Meta(max_length=128)] | None = None
+    lang: Literal["id", "en"] = "id"
+
+
+class ReceiptOut(msgspec.Struct):
+    receipt: str
+    submitted_at: datetime
+    verified: bool
+    duplicate: bool
+
+
+class FieldProblem(msgspec.Struct):
+    field: str
+    code: str
+    message: str
+
+
+class ErrorOut(msgspec.Struct):
+    error: str
+    message: str
+    fields: list[FieldProblem] = msgspec.field(default_factory=list)
+
+
+class ElementOut(msgspec.Struct):
+    nrr: float | None
+    ikm: float | None
+
+
+class IkmOut(msgspec.Struct):
+    unit: str
+    name: str
+    period_from: date = msgspec.field(name="from")
+    period_to: date = msgspec.field(name="to")
+    n: int
+    ikm: float | None
+    grade: str | None
+    grade_label: str | None
+    weight: str
+    elements: dict[str, ElementOut]
+
+
+def error(
+    status: int, code: str, message: str, fields: list[FieldProblem] | None = None
+) -> Response[ErrorOut]:
+    return Response(ErrorOut(error=code, message=message, fields=fields or []), status_code=status)
+
+
+def api_lang(request: Request, body_lang: str | None = None) -> str:
+    return (
+        body_lang
+        if body_lang in i18n.LANGS
+        else i18n.from_accept_language(request.headers.get("accept-language"))
+    )
+
+
+class ApiController(Controller):
+    path = "/api/v1"
+    tags = ["v1"]
+
+    @get("/units", summary="Public directory of agencies, units, counters and citizen URLs")
+    async def units(self, request: Request) -> directory.Directory:
+        return await directory.load(request.app.state.settings.public_url)
+
+    @post(
+        "/responses",
+        summary="Submit a response",
+        status_code=HTTP_201_CREATED,
+        responses=None,
+    )
+    async def submit(
+        self, request: Request, data: JSONBody[ResponseIn]
+    ) -> Response[ReceiptOut | ErrorOut]:
+        lang = api_lang(request, data.lang)
+        _ = i18n.gettext(lang)
+        settings: Settings = request.app.state.settings
+        c = await submission.load_counter(data.counter)
+        if c is None:
+            return error(HTTP_404_NOT_FOUND, "unknown_counter", _(messages.NOT_FOUND_TITLE))
+        try:
+            draft = submission.validate(
+                c,
+                data.answers,
+                service=data.service,
+                profile={
+                    "gender": data.gender,
+                    "age_band": data.age_band,
+                    "education": data.education,
+                    "occupation": data.occupation,
+                },
+                comment=data.comment,
+            )
+        except Invalid as exc:
+            problems = [
+                FieldProblem(
+                    e.field,
+                    e.code,
+                    messages.field_message(
+                        _,
+                        e.code,
+                        min_answered()
+                        if e.field == "answers"
+                        else skm.MAX_COMMENT_CHARS
+                        if e.field == "comment"
+                        else None,
+                    ),
+                )
+                for e in exc.errors
+            ]
+            return error(
+                HTTP_422_UNPROCESSABLE_ENTITY,
+                "invalid_response",
+                _("Please check your answers"),
+                problems,
+            )
+        now = datetime.now(UTC)
+        if not await limits.rate_hit(network_key(request, settings), now, settings.rate_limit, 60):
+            return error(HTTP_429_TOO_MANY_REQUESTS, "rate_limited", _(messages.RATE_LIMITED))
+        if data.token is not None and not looks_like_token(data.token):
+            return error(
+                HTTP_422_UNPROCESSABLE_ENTITY,
+                "token_invalid",
+                _(messages.TOKEN_ERRORS["token_invalid"]),
+            )
+        kiosk = c.is_kiosk or data.channel == "kiosk"
+        try:
+            receipt = await submission.submit(
+                request.app.state.engine,
+                c,
+                draft,
+                channel=data.channel,
+                lang=lang,
+                submission_key=data.idempotency_key or secrets.token_urlsafe(18),
+                token=data.token,
+                device_key=None if kiosk else device_key(request, settings, data.device_id),
+                now=now,
+                policy=request.app.state.policy,
+            )
+        except TokenError as exc:
+            status = (
+                HTTP_409_CONFLICT if exc.code == "token_used" else HTTP_422_UNPROCESSABLE_ENTITY
+            )
+            return error(status, exc.code, _(messages.TOKEN_ERRORS[exc.code]))
+        except TooSoon:
+            minutes = math.ceil(settings.device_interval.total_seconds() / 60)
+            return error(
+                HTTP_429_TOO_MANY_REQUESTS, "too_soon", _(messages.TOO_SOON, minutes=minutes)
+            )
+        return Response(
+            ReceiptOut(receipt.receipt, receipt.submitted_at, receipt.verified, receipt.duplicate),
+            status_code=HTTP_200_OK if receipt.duplicate else HTTP_201_CREATED,
+        )
+
+    @get("/units/{unit:str}/ikm", summary="Live official IKM of a unit over a period")
+    async def ikm(
+        self,
+        request: Request,
+        unit: FromPath[str],
+        date_from: Annotated[
+            str | None,
+            QueryParameter(
+                name="from",
+                description="First WITA day, YYYY-MM-DD (default: 1 January of the `to` year)",
+            ),
+        ] = None,
+        date_to: Annotated[
+            str | None,
+            QueryParameter(name="to", description="Last WITA day, YYYY-MM-DD (default: today)"),
+        ] = None,
+    ) -> Response[IkmOut | ErrorOut]:
+        _ = i18n.gettext(api_lang(request))
+        try:
+            last = (
+                date.fromisoformat(date_to) if date_to else submission.wita_day(datetime.now(UTC))
+            )
+            first = date.fromisoformat(date_from) if date_from else date(last.year, 1, 1)
+        except ValueError:
+            return error(
+                HTTP_400_BAD_REQUEST, "invalid_date", _("Dates must be written as YYYY-MM-DD.")
+            )
+        if first > last:
+            return error(
+                HTTP_400_BAD_REQUEST,
+                "invalid_period",
+                _("The start date must not be after the end date."),
+            )
+        found = await directory.unit_by_code(unit)
+        if found is None:
+            return error(HTTP_404_NOT_FOUND, "unknown_unit", _("Unit not found."))
+        counts = await unit_period_counts(found["id"], first, last)
+        result = official_ikm(counts.element_counts, counts.n)
+        return Response(
+            IkmOut(
+                unit=found["code"],
+                name=found["name"],
+                period_from=first,
+                period_to=last,
+                n=result.n,
+                ikm=result.ikm,
+                grade=result.grade,
+                grade_label=GRADE_LABELS.get(result.grade) if result.grade else None,
+                weight="exact",
+                elements={
+                    e: ElementOut(result.elements[e].nrr, result.elements[e].ikm) for e in ELEMENTS
+                },
+            )
+        )

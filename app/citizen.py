@@ -1,0 +1,331 @@
+"""Citizen pages: the rating form (`/s/{counter}`), its kiosk mode (`/k/{counter}`) and the
+thank-you page. Server-rendered, no JavaScript, Indonesian first."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
+
+from app import i18n, messages
+from app.clients import DEVICE_COOKIE, device_key, network_key
+from app.page import page_context
+from app.settings import Settings
+from feedback import limits, skm, submission
+from feedback.submission import CounterInfo, FieldError, Invalid, TooSoon
+from feedback.tokens import TokenError, looks_like_token, normalise
+from scoring.ikm import min_answered
+
+FACES = ("😞", "🙁", "🙂", "😄")
+_ELEMENTS_BY_CODE = {e["code"]: e for e in skm.skm_2017_definition()["elements"]}
+
+
+def _mode_path(kiosk: bool) -> str:
+    return "k" if kiosk else "s"
+
+
+def _lang_of(request: Request, explicit: Any) -> str:
+    return i18n.pick(explicit) if explicit in i18n.LANGS else "id"
+
+
+def not_found_page(request: Request, lang: str) -> Template:
+    _ = i18n.gettext(lang)
+    return Template(
+        template_name="message.html",
+        context={
+            **page_context(request, lang),
+            "title": _(messages.NOT_FOUND_TITLE),
+            "message": _(messages.NOT_FOUND),
+            "back_url": None,
+        },
+        status_code=HTTP_404_NOT_FOUND,
+    )
+
+
+def _form_page(
+    request: Request,
+    c: CounterInfo,
+    *,
+    lang: str,
+    kiosk: bool,
+    key: str,
+    token: str | None,
+    verified: bool = False,
+    values: dict[str, Any] | None = None,
+    errors: list[FieldError] | None = None,
+    notice: str | None = None,
+    status_code: int = HTTP_200_OK,
+) -> Template:
+    _ = i18n.gettext(lang)
+    values = values or {}
+    field_errors: dict[str, str] = {}
+    summary: list[tuple[str, str]] = []
+    for err in errors or []:
+        if err.field == "answers":
+            missing = [code for code in skm.FORM_ORDER if not values.get(code)]
+            anchor = missing[0] if missing else skm.FORM_ORDER[0]
+            message = messages.field_message(_, err.code, min_answered())
+            for code in missing:
+                field_errors.setdefault(code, _(messages.FIELD_ERRORS["missing"]))
+        else:
+            anchor = err.field.removeprefix("answers.")
+            n = skm.MAX_COMMENT_CHARS if err.field == "comment" else None
+            message = messages.field_message(_, err.code, n)
+            field_errors[anchor] = message
+        summary.append((anchor, message))
+    elements = []
+    for code in skm.FORM_ORDER:
+        el = _ELEMENTS_BY_CODE[code]
+        value = values.get(code)
+        elements.append(
+            {
+                "code": code,
+                "question": el["question"][lang],
+                "labels": el["labels"][lang],
+                "value": int(value) if value in ("1", "2", "3", "4") else None,
+                "error": field_errors.get(code),
+            }
+        )
+    col = 1 if lang == "en" else 0
+    profile = [
+        (name, _(label), [(k, v[col]) for k, v in skm.PROFILE_FIELDS[name].items()])
+        for name, label in (
+            ("gender", "Gender"),
+            ("age_band", "Age"),
+            ("education", "Education"),
+            ("occupation", "Occupation"),
+        )
+    ]
+    other_fields = ("service", "comment", *skm.PROFILE_FIELDS)
+    query = {"lang": "en" if lang == "id" else "id"}
+    if token:
+        query["t"] = token
+    base = f"/{_mode_path(kiosk)}/{c.code}"
+    return Template(
+        template_name="form.html",
+        context={
+            **page_context(request, lang, kiosk=kiosk, lang_url=f"{base}?{urlencode(query)}"),
+            "c": c,
+            "action": base,
+            "key": key,
+            "token": token,
+            "verified": verified,
+            "elements": elements,
+            "faces": FACES,
+            "services": [
+                (code, name_en if lang == "en" else name_id)
+                for code, name_id, name_en in c.services
+            ],
+            "profile": profile,
+            "form": {k: values.get(k) for k in other_fields},
+            "open_more": any(e.field in other_fields for e in errors or []),
+            "errors": summary,
+            "notice": notice,
+            "max_comment": skm.MAX_COMMENT_CHARS,
+            "retention_days": request.app.state.settings.device_retention_days,
+        },
+        status_code=status_code,
+        headers={"Cache-Control": "private, no-cache"},
+    )
+
+
+class CitizenController(Controller):
+    include_in_schema = False
+
+    async def _show(
+        self, request: Request, counter: str, lang: str | None, t: str | None, kiosk: bool
+    ) -> Response[Any]:
+        language = _lang_of(request, lang)
+        c = await submission.load_counter(counter)
+        if c is None:
+            return not_found_page(request, language)
+        settings: Settings = request.app.state.settings
+        token, notice, verified = None, None, False
+        if t:
+            _ = i18n.gettext(language)
+            try:
+                if not looks_like_token(t):
+                    raise TokenError("token_invalid")
+                await submission.check_token(c, t, datetime.now(UTC), settings.token_ttl)
+                token, verified = normalise(t), True
+            except TokenError as exc:
+                notice = _(messages.TOKEN_ERRORS[exc.code])
+        page = _form_page(
+            request,
+            c,
+            lang=language,
+            kiosk=kiosk,
+            key=secrets.token_urlsafe(18),
+            token=token,
+            verified=verified,
+            notice=notice,
+        )
+        if not request.cookies.get(DEVICE_COOKIE) and not kiosk:
+            page.cookies.append(
+                Cookie(
+                    key=DEVICE_COOKIE,
+                    value=secrets.token_urlsafe(16),
+                    max_age=365 * 86400,
+                    httponly=True,
+                    samesite="lax",
+                )
+            )
+        return page
+
+    async def _submit(self, request: Request, counter: str, kiosk: bool) -> Response[Any]:
+        form = await request.form()
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        language = i18n.pick(values.get("lang"))
+        _ = i18n.gettext(language)
+        c = await submission.load_counter(counter)
+        if c is None:
+            return not_found_page(request, language)
+        settings: Settings = request.app.state.settings
+        now = datetime.now(UTC)
+        key = values.get("key") or ""
+        if not (8 <= len(key) <= 64 and key.replace("-", "").replace("_", "").isalnum()):
+            key = secrets.token_urlsafe(18)
+        token = values.get("t") or None
+
+        def again(**kw: Any) -> Template:
+            return _form_page(request, c, lang=language, kiosk=kiosk, key=key, values=values, **kw)
+
+        answers = {code: values.get(code) for code in skm.FORM_ORDER}
+        try:
+            draft = submission.validate(
+                c,
+                answers,
+                service=values.get("service"),
+                profile={k: values.get(k) for k in skm.PROFILE_FIELDS},
+                comment=values.get("comment"),
+            )
+        except Invalid as exc:
+            return again(token=token, errors=exc.errors, status_code=HTTP_422_UNPROCESSABLE_ENTITY)
+        if not await limits.rate_hit(network_key(request, settings), now, settings.rate_limit, 60):
+            return again(
+                token=token, notice=_(messages.RATE_LIMITED), status_code=HTTP_429_TOO_MANY_REQUESTS
+            )
+        if token and not looks_like_token(token):
+            return again(
+                token=None,
+                notice=_(messages.TOKEN_ERRORS["token_invalid"]),
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        try:
+            receipt = await submission.submit(
+                request.app.state.engine,
+                c,
+                draft,
+                channel="kiosk" if kiosk else "qr",
+                lang=language,
+                submission_key=key,
+                token=token,
+                device_key=None if kiosk else device_key(request, settings),
+                now=now,
+                policy=request.app.state.policy,
+            )
+        except TokenError as exc:
+            return again(
+                token=None, notice=_(messages.TOKEN_ERRORS[exc.code]), status_code=HTTP_409_CONFLICT
+            )
+        except TooSoon:
+            minutes = math.ceil(settings.device_interval.total_seconds() / 60)
+            return again(
+                token=token,
+                notice=_(messages.TOO_SOON, minutes=minutes),
+                status_code=HTTP_429_TOO_MANY_REQUESTS,
+            )
+        query = urlencode({"r": receipt.receipt, "lang": language})
+        return Redirect(f"/{_mode_path(kiosk)}/{c.code}/terima-kasih?{query}", status_code=303)
+
+    async def _thanks(
+        self, request: Request, counter: str, r: str, lang: str | None, kiosk: bool
+    ) -> Response[Any]:
+        language = _lang_of(request, lang)
+        c = await submission.load_counter(counter)
+        found = await submission.receipt_details(r) if r.isalnum() and len(r) <= 12 else None
+        if c is None or found is None:
+            return not_found_page(request, language)
+        base = f"/{_mode_path(kiosk)}/{c.code}"
+        when = found.submitted_at.astimezone(submission.WITA).strftime("%d-%m-%Y %H:%M")
+        return Template(
+            template_name="thanks.html",
+            context={
+                **page_context(
+                    request,
+                    language,
+                    kiosk=kiosk,
+                    lang_url=f"{request.url.path}?"
+                    + urlencode({"r": r, "lang": "en" if language == "id" else "id"}),
+                ),
+                "c": c,
+                "receipt": f"{found.receipt[:4]}-{found.receipt[4:]}",
+                "when": when,
+                "verified": found.verified,
+                "again_url": f"{base}?lang={language}",
+                "kiosk_return": request.app.state.settings.kiosk_return_seconds,
+            },
+            headers={"Cache-Control": "private, no-store"},
+        )
+
+    @get("/s/{counter:str}")
+    async def form(
+        self,
+        request: Request,
+        counter: FromPath[str],
+        lang: FromQuery[str | None] = None,
+        t: FromQuery[str | None] = None,
+    ) -> Response[Any]:
+        return await self._show(request, counter, lang, t, kiosk=False)
+
+    @get("/k/{counter:str}")
+    async def kiosk_form(
+        self,
+        request: Request,
+        counter: FromPath[str],
+        lang: FromQuery[str | None] = None,
+        t: FromQuery[str | None] = None,
+    ) -> Response[Any]:
+        return await self._show(request, counter, lang, t, kiosk=True)
+
+    @post("/s/{counter:str}")
+    async def submit_form(self, request: Request, counter: FromPath[str]) -> Response[Any]:
+        return await self._submit(request, counter, kiosk=False)
+
+    @post("/k/{counter:str}")
+    async def submit_kiosk(self, request: Request, counter: FromPath[str]) -> Response[Any]:
+        return await self._submit(request, counter, kiosk=True)
+
+    @get("/s/{counter:str}/terima-kasih")
+    async def thanks(
+        self,
+        request: Request,
+        counter: FromPath[str],
+        r: FromQuery[str] = "",
+        lang: FromQuery[str | None] = None,
+    ) -> Response[Any]:
+        return await self._thanks(request, counter, r, lang, kiosk=False)
+
+    @get("/k/{counter:str}/terima-kasih")
+    async def kiosk_thanks(
+        self,
+        request: Request,
+        counter: FromPath[str],
+        r: FromQuery[str] = "",
+        lang: FromQuery[str | None] = None,
+    ) -> Response[Any]:
+        return await self._thanks(request, counter, r, lang, kiosk=True)

@@ -1,0 +1,124 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar, MediaType, Request, Response, get
+from litestar.config.compression import CompressionConfig
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.template.config import TemplateConfig
+
+from app import i18n, messages
+from app.api import ApiController, ErrorOut, api_lang
+from app.citizen import CitizenController, not_found_page
+from app.page import page_context
+from app.qr_routes import QrController
+from app.settings import Settings, from_env
+from feedback import engine as db
+from feedback.submission import Policy
+
+MAX_BODY_BYTES = 32 * 1024
+
+
+@get("/health/live", include_in_schema=False, media_type=MediaType.TEXT)
+async def live() -> str:
+    """Liveness: no database; also the benchmark's bare endpoint."""
+    return "ok"
+
+
+@get("/health", summary="Readiness: the database answers")
+async def health(request: Request) -> dict[str, str]:
+    await request.app.state.engine.run_ddl("SELECT 1")
+    return {"status": "ok"}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _handle_http(request: Request, exc: HTTPException) -> Response[Any]:
+    lang = api_lang(request) if _is_api(request) else i18n.pick(request.query_params.get("lang"))
+    _ = i18n.gettext(lang)
+    status = exc.status_code
+    if isinstance(exc, NotFoundException) and not _is_api(request):
+        return not_found_page(request, lang)
+    if status == 413:
+        text, code = _(messages.TOO_LARGE), "too_large"
+    elif isinstance(exc, ValidationException):
+        text, code = _(messages.BAD_REQUEST), "invalid_body"
+    elif status == 404:
+        text, code = _("Not found."), "not_found"
+    else:
+        text, code = _(messages.BAD_REQUEST), "bad_request"
+    if _is_api(request):
+        body = ErrorOut(error=code, message=text)
+        detail = exc.extra if isinstance(exc, ValidationException) else None
+        payload: dict[str, Any] = {"error": body.error, "message": body.message}
+        if detail:
+            payload["detail"] = detail
+        return Response(payload, status_code=status, headers=getattr(exc, "headers", None))
+    return Template(
+        template_name="message.html",
+        context={**page_context(request, lang), "title": text, "message": text, "back_url": None},
+        status_code=status,
+    )
+
+
+def _handle_error(request: Request, exc: Exception) -> Response[Any]:
+    """Database integrity errors are conflicts, never 500s; anything else is logged."""
+    if db.is_integrity_error(exc):
+        return _handle_http(request, HTTPException(status_code=409, detail="conflict"))
+    request.logger.exception("unhandled error")
+    _ = i18n.gettext(i18n.pick(request.query_params.get("lang")))
+    text = _("Something went wrong on our side. Please try again.")
+    if _is_api(request):
+        return Response(
+            {"error": "server_error", "message": text}, status_code=HTTP_500_INTERNAL_SERVER_ERROR
+        )
+    return Template(
+        template_name="message.html",
+        context={**page_context(request, "id"), "title": text, "message": text, "back_url": None},
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def create_app(settings: Settings | None = None, engine: Any = None) -> Litestar:
+    settings = settings or from_env()
+    if engine is None:
+        from piccolo_conf import DB as engine  # noqa: N811
+
+    async def startup(app: Litestar) -> None:
+        await db.start(engine)
+
+    async def shutdown(app: Litestar) -> None:
+        await db.stop(engine)
+
+    jinja = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    app = Litestar(
+        route_handlers=[CitizenController, ApiController, QrController, live, health],
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja)),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=500),
+        openapi_config=OpenAPIConfig(title="Suara Layanan", version="1", path="/schema"),
+        exception_handlers={HTTPException: _handle_http, Exception: _handle_error},
+        on_startup=[startup],
+        on_shutdown=[shutdown],
+        request_max_body_size=MAX_BODY_BYTES,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.policy = Policy(
+        device_interval=settings.device_interval, token_ttl=settings.token_ttl
+    )
+    return app

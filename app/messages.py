@@ -1,0 +1,53 @@
+"""User-facing texts for validation and token errors, keyed by machine code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+# Marked with N_ so that the extraction test finds them; translated at use.
+
+
+def N_(text: str) -> str:
+    return text
+
+
+FIELD_ERRORS = {
+    "missing": N_("Please answer this question."),
+    "not_a_number": N_("Choose one of the four answers."),
+    "out_of_range": N_("The answer must be between 1 and 4."),
+    "unknown_element": N_("This question is not part of the survey."),
+    "too_few_answers": N_("Please answer at least %(n)s of the 9 questions."),
+    "unknown_service": N_("Choose a service from the list."),
+    "invalid_choice": N_("Choose one of the options in the list."),
+    "not_text": N_("The comment must be text."),
+    "too_long": N_("The comment is too long (at most %(n)s characters)."),
+}
+
+TOKEN_ERRORS = {
+    "token_invalid": N_("The ticket code is not valid. You can still rate without it."),
+    "token_forged": N_("The ticket code is not valid. You can still rate without it."),
+    "token_unknown": N_("The ticket code was not found. You can still rate without it."),
+    "token_other_counter": N_(
+        "The ticket code belongs to another counter. You can still rate without it."
+    ),
+    "token_used": N_("This ticket code has already been used. You can still rate without it."),
+    "token_expired": N_("This ticket code has expired. You can still rate without it."),
+}
+
+TOO_SOON = N_(
+    "You rated this counter a short while ago. Thank you! You can rate it again in %(minutes)s "
+    "minutes."
+)
+RATE_LIMITED = N_("Too many submissions from this network. Please try again in a minute.")
+NOT_FOUND_TITLE = N_("Counter not found")
+NOT_FOUND = N_(
+    "We could not find this service counter. Please scan the QR code again or ask the "
+    "officer for help."
+)
+BAD_REQUEST = N_("The request could not be understood.")
+TOO_LARGE = N_("The submission is too large.")
+
+
+def field_message(_: Callable[..., str], code: str, n: int | None = None) -> str:
+    text = FIELD_ERRORS.get(code, FIELD_ERRORS["not_a_number"])
+    return _(text, n=n) if n is not None and "%(n)s" in text else _(text)

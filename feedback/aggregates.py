@@ -1,0 +1,102 @@
+"""Per-unit, per-day aggregates, kept up to date as responses arrive.
+
+`unit_day_stats` holds n, the sum and sum of squares of respondent scores and, per element,
+how many answered 1..4; `unit_day_score` holds the histogram of respondent scores. Both are
+incremented with one upsert each, so submissions from many workers add up exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from feedback.tables import UnitDayScore, UnitDayStats
+from scoring.ikm import ELEMENTS, is_counted
+
+COUNT_COLUMNS: tuple[str, ...] = tuple(f"{e}_{a}" for e in ELEMENTS for a in range(1, 5))
+
+
+@dataclass
+class DayDelta:
+    """What a batch of counted responses adds to one unit-day."""
+
+    n: int = 0
+    sum_score: float = 0.0
+    sum_score_sq: float = 0.0
+    counts: list[int] = field(default_factory=lambda: [0] * len(COUNT_COLUMNS))
+    # (answered, total) -> count
+    scores: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    def add(self, answers: Mapping[str, int | None]) -> None:
+        given = [(i, a) for i, e in enumerate(ELEMENTS) if (a := answers.get(e)) is not None]
+        answered, total = len(given), sum(a for _, a in given)
+        score = total / answered
+        self.n += 1
+        self.sum_score += score
+        self.sum_score_sq += score * score
+        for i, a in given:
+            self.counts[i * 4 + a - 1] += 1
+        key = (answered, total)
+        self.scores[key] = self.scores.get(key, 0) + 1
+
+
+def deltas(
+    rows: Iterable[tuple[int, date, Mapping[str, int | None]]],
+) -> dict[tuple[int, date], DayDelta]:
+    """Group (unit id, WITA day, answers) rows into per-unit-day deltas; uncounted rows
+    (fewer than 7 of 9 answered) are left out, as in the official IKM."""
+    out: dict[tuple[int, date], DayDelta] = {}
+    for unit_id, day, answers in rows:
+        if is_counted(answers):
+            out.setdefault((unit_id, day), DayDelta()).add(answers)
+    return out
+
+
+_STATS_COLUMNS = ("unit", "day", "n", "sum_score", "sum_score_sq", *COUNT_COLUMNS)
+_QUOTED = [f'"{c}"' for c in _STATS_COLUMNS]
+_INCREMENTS = [f'"{c}" = "unit_day_stats"."{c}" + excluded."{c}"' for c in _STATS_COLUMNS[2:]]
+_STATS_SQL = (
+    'INSERT INTO "unit_day_stats" (' + ", ".join(_QUOTED) + ") "
+    "VALUES (" + ", ".join("{}" for _ in _STATS_COLUMNS) + ") "
+    'ON CONFLICT ("unit", "day") DO UPDATE SET ' + ", ".join(_INCREMENTS)
+)
+_SCORE_SQL = (
+    'INSERT INTO "unit_day_score" ("unit", "day", "answered", "total", "count") '
+    "VALUES ({}, {}, {}, {}, {}) "
+    'ON CONFLICT ("unit", "day", "answered", "total") DO UPDATE SET '
+    '"count" = "unit_day_score"."count" + excluded."count"'
+)
+
+
+async def apply(batch: Mapping[tuple[int, date], DayDelta]) -> None:
+    """Add deltas to the stored aggregates (call inside the caller's transaction)."""
+    for (unit_id, day), d in batch.items():
+        await UnitDayStats.raw(
+            _STATS_SQL, unit_id, day, d.n, d.sum_score, d.sum_score_sq, *d.counts
+        )
+        for (answered, total), count in d.scores.items():
+            await UnitDayScore.raw(_SCORE_SQL, unit_id, day, answered, total, count)
+
+
+_SUMS = [f'COALESCE(SUM("{c}"), 0)' for c in ("n", *COUNT_COLUMNS)]
+_PERIOD_SQL = (
+    "SELECT " + ", ".join(_SUMS) + ' FROM "unit_day_stats" '
+    'WHERE "unit" = {} AND "day" >= {} AND "day" <= {}'
+)
+
+
+@dataclass(frozen=True)
+class PeriodCounts:
+    n: int
+    element_counts: list[list[int]]  # per element (ELEMENTS order), counts of answers 1..4
+
+
+async def unit_period_counts(unit_id: int, first: date, last: date) -> PeriodCounts:
+    """Sum a unit's daily aggregates over [first, last] (WITA days, inclusive)."""
+    rows = await UnitDayStats.raw(_PERIOD_SQL, unit_id, first, last)
+    values = [int(v) for v in rows[0].values()]
+    flat = values[1:]
+    return PeriodCounts(
+        n=values[0], element_counts=[flat[i * 4 : (i + 1) * 4] for i in range(len(ELEMENTS))]
+    )

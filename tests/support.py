@@ -1,0 +1,97 @@
+"""Shared test helpers: database reset, a small organisation, an app client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from piccolo.engine.postgres import PostgresEngine
+
+from feedback.setup import migrate
+from feedback.submission import clear_counter_cache
+from feedback.tables import (
+    Agency,
+    Counter,
+    DeviceSeen,
+    RateWindow,
+    Response,
+    Service,
+    TicketToken,
+    Unit,
+    UnitDayScore,
+    UnitDayStats,
+)
+
+SECRET_HEX = "00" * 16 + "11" * 16
+
+
+async def reset_database(engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.run_ddl("DROP SCHEMA public CASCADE")
+        await engine.run_ddl("CREATE SCHEMA public")
+    else:
+        path = Path(engine.path)
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    await migrate()
+
+
+async def wipe_rows() -> None:
+    for table in (TicketToken, UnitDayScore, UnitDayStats, Response, DeviceSeen, RateWindow,
+                  Counter, Service, Unit, Agency):
+        await table.delete(force=True)
+    clear_counter_cache()
+
+
+@dataclass
+class Org:
+    unit_id: int
+    unit_code: str
+    counter: str  # a normal counter code
+    kiosk: str  # a kiosk counter code
+    other_counter: str  # a counter of another unit
+    counter_id: int
+    secret: str
+
+
+async def seed_small_org() -> Org:
+    agency = Agency(code="dinkes", name="Dinas Kesehatan")
+    await agency.save()
+    unit = Unit(code="pkm-oesapa", name="UPTD Puskesmas Oesapa", agency=agency.id,
+                peer_group="puskesmas", kecamatan="Kelapa Lima", monthly_volume=2000)
+    other = Unit(code="pkm-oebobo", name="UPTD Puskesmas Oebobo", agency=agency.id,
+                 peer_group="puskesmas", kecamatan="Oebobo", monthly_volume=1500)
+    await Unit.insert(unit, other)
+    await Service.insert(
+        Service(unit=unit.id, code="umum", name_id="Pemeriksaan umum", name_en="General check-up"),
+        Service(unit=unit.id, code="kia", name_id="Kesehatan ibu dan anak",
+                name_en="Mother and child health"),
+    )
+    counter = Counter(code="OESAPA01", unit=unit.id, name="Loket Pendaftaran", is_kiosk=False,
+                      secret=SECRET_HEX)
+    kiosk = Counter(code="OESAPAK1", unit=unit.id, name="Kios Ruang Tunggu", is_kiosk=True,
+                    secret=SECRET_HEX)
+    far = Counter(code="OEBOBO01", unit=other.id, name="Loket Pendaftaran", is_kiosk=False,
+                  secret=SECRET_HEX)
+    await Counter.insert(counter, kiosk, far)
+    return Org(unit_id=unit.id, unit_code=unit.code, counter=counter.code, kiosk=kiosk.code,
+               other_counter=far.code, counter_id=counter.id, secret=SECRET_HEX)
+
+
+FULL = {"persyaratan": 4, "prosedur": 3, "waktu": 2, "biaya": 4, "produk": 3,
+        "kompetensi": 3, "perilaku": 4, "pengaduan": 3, "sarana": 2}
+
+ONE_DAY = timedelta(days=1)
+
+
+def make_client(**overrides):
+    """An AsyncTestClient for a fresh app on the test database."""
+    from litestar.testing import AsyncTestClient
+
+    from app.main import create_app
+    from app.settings import Settings
+    from piccolo_conf import DB
+
+    settings = Settings(secret="test-secret", **overrides)
+    return AsyncTestClient(app=create_app(settings, engine=DB))
