@@ -104,10 +104,10 @@ def _form_page(
     profile = [
         (name, _(label), [(k, v[col]) for k, v in skm.PROFILE_FIELDS[name].items()])
         for name, label in (
-            ("gender", "Gender"),
-            ("age_band", "Age"),
-            ("education", "Education"),
-            ("occupation", "Occupation"),
+            ("gender", messages.N_("Gender")),
+            ("age_band", messages.N_("Age")),
+            ("education", messages.N_("Education")),
+            ("occupation", messages.N_("Occupation")),
         )
     ]
     other_fields = ("service", "comment", *skm.PROFILE_FIELDS)

@@ -89,7 +89,11 @@ def _handle_error(request: Request, exc: Exception) -> Response[Any]:
     )
 
 
-def create_app(settings: Settings | None = None, engine: Any = None) -> Litestar:
+def create_app(
+    settings: Settings | None = None, engine: Any = None, manage_engine: bool = True
+) -> Litestar:
+    """The application. With `manage_engine`, it opens the engine (connection pool, WAL) at
+    start-up and closes it at shutdown; tests that own the engine pass False."""
     settings = settings or from_env()
     if engine is None:
         from piccolo_conf import DB as engine  # noqa: N811
@@ -112,8 +116,8 @@ def create_app(settings: Settings | None = None, engine: Any = None) -> Litestar
         compression_config=CompressionConfig(backend="gzip", minimum_size=500),
         openapi_config=OpenAPIConfig(title="Suara Layanan", version="1", path="/schema"),
         exception_handlers={HTTPException: _handle_http, Exception: _handle_error},
-        on_startup=[startup],
-        on_shutdown=[shutdown],
+        on_startup=[startup] if manage_engine else [],
+        on_shutdown=[shutdown] if manage_engine else [],
         request_max_body_size=MAX_BODY_BYTES,
     )
     app.state.settings = settings

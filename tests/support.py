@@ -86,12 +86,15 @@ ONE_DAY = timedelta(days=1)
 
 
 def make_client(**overrides):
-    """An AsyncTestClient for a fresh app on the test database."""
-    from litestar.testing import AsyncTestClient
+    """An httpx client calling a fresh app in this event loop (so it shares the session's
+    connection pool); the app does not open or close the engine itself."""
+    import httpx
+    from piccolo_conf import DB
 
     from app.main import create_app
     from app.settings import Settings
-    from piccolo_conf import DB
 
     settings = Settings(secret="test-secret", **overrides)
-    return AsyncTestClient(app=create_app(settings, engine=DB))
+    app = create_app(settings, engine=DB, manage_engine=False)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                             base_url="http://testserver.local", follow_redirects=False)

@@ -1,0 +1,154 @@
+"""Rank intervals by a bootstrap from the response aggregates (SCORING.md section 4).
+
+For each draw b:
+
+1. every unit with responses is resampled: its respondent-score histogram is drawn
+   multinomially (n_u respondents with probabilities count/n_u), giving the resampled mean
+   ``s̄*`` and within sum of squares ``SS*``;
+2. the unit mean is shifted by the change in the respondent-score mean:
+   ``ȳ*_u = ȳ_u + (s̄* − s̄_u)``.  This is the method's decision for working from aggregates:
+   it is exact when every respondent answered every element (then ``ȳ_u = s̄_u``), and
+   otherwise treats the difference between the element-mean and respondent-mean scales as
+   fixed;
+3. ``σ²_w*`` is pooled from the resampled SS (``Σ SS* / Σ (n_u − 1)``), ``v*_u = σ²_w*/n_u``,
+   and ``μ_b``, ``τ²_b`` are re-estimated per target group (DerSimonian–Laird, step 3–4);
+4. ``θ_u ~ N(μ_b + (1 − B_ub)(ȳ_u − μ_b), (1 − B_ub)·v_u)`` with the ORIGINAL ``ȳ_u`` and
+   ``v_u``; ``B_ub = v_u / (v_u + τ²_eff,b)`` also uses the original ``v_u``;
+5. the index is recomputed with ``K_u`` fixed, and ranked units and agencies are ranked.
+
+Each unit draws from its own stream (see ``scoring.streams``), so the intervals do not depend
+on the order of the units.  Quantiles are inverted-CDF.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from scoring.index import satisfaction_score
+from scoring.ranks import RankInterval, rank_desc, summarise_ranks
+from scoring.shrinkage import effective_sigma2, estimate_hyper
+from scoring.streams import stream
+
+
+@dataclass(frozen=True, eq=False)
+class BootstrapUnits:
+    """What the bootstrap needs.
+
+    Arrays indexed by *unit with responses* (all units with n ≥ 1, they pool ``σ²_w``):
+    ``names``, ``score_values``, ``score_counts``.  ``scored`` gives, for each scored unit,
+    its position in those arrays; the remaining arrays are indexed by scored unit:
+    ``y`` (ȳ_u), ``v`` (v_u), ``group`` (target group, None = city), ``kpi`` (K_u or NaN),
+    ``ranked`` (ranked with an index) and ``has_index``.  ``agency_weights`` is
+    (scored units, agencies) with each agency's column holding its unit weights (zero for
+    units without an index).
+    """
+
+    names: Sequence[str]
+    score_values: Sequence[np.ndarray]
+    score_counts: Sequence[np.ndarray]
+    scored: np.ndarray
+    y: np.ndarray
+    v: np.ndarray
+    group: Sequence[str | None]
+    kpi: np.ndarray
+    ranked: np.ndarray
+    has_index: np.ndarray
+    agency_weights: np.ndarray
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """Rank intervals per scored unit (EMPTY for units not ranked) and per agency column."""
+
+    units: list[RankInterval]
+    agencies: list[RankInterval]
+
+
+def resample(
+    data: BootstrapUnits, seed: int, draws: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Multinomial resampling of every histogram.
+
+    Returns the shift of the respondent-score mean (draws, units with responses), the
+    resampled within SS (same shape) and standard normals for the scored units
+    (draws, scored units).
+    """
+    n_units = len(data.names)
+    shift = np.zeros((draws, n_units))
+    ss = np.zeros((draws, n_units))
+    normals = np.zeros((draws, len(data.scored)))
+    scored_pos = {int(p): j for j, p in enumerate(data.scored)}
+    for i, name in enumerate(data.names):
+        values = np.asarray(data.score_values[i], dtype=float)
+        counts = np.asarray(data.score_counts[i], dtype=np.int64)
+        n = int(counts.sum())
+        rng = stream(seed, "bootstrap", name)
+        x = rng.multinomial(n, counts / n, size=draws)
+        centred = values - (counts @ values) / n
+        a = x @ centred
+        shift[:, i] = a / n
+        ss[:, i] = np.maximum(x @ (centred * centred) - a * a / n, 0.0)
+        if i in scored_pos:
+            normals[:, scored_pos[i]] = rng.standard_normal(draws)
+    return shift, ss, normals
+
+
+def draw_indexes(data: BootstrapUnits, seed: int, draws: int, w_s: float, w_k: float) -> np.ndarray:
+    """Index of every scored unit in every draw, shape (draws, scored units)."""
+    n_resp = np.array([int(np.asarray(c).sum()) for c in data.score_counts], dtype=float)
+    shift, ss, normals = resample(data, seed, draws)
+    df = float((n_resp - 1).sum())
+    sigma2 = effective_sigma2(ss.sum(axis=1) / df)  # (draws,)
+    n_scored = n_resp[data.scored]
+    y_star = data.y[None, :] + shift[:, data.scored]
+    v_star = sigma2[:, None] / n_scored[None, :]
+
+    mu = np.empty((draws, len(data.scored)))
+    tau2_eff = np.empty_like(mu)
+    city_mu, _, city_t2 = estimate_hyper(y_star, v_star)
+    groups = np.array([g is not None for g in data.group])
+    mu[:, ~groups] = city_mu[:, None]
+    tau2_eff[:, ~groups] = city_t2[:, None]
+    for g in sorted({g for g in data.group if g is not None}):
+        cols = np.array([x == g for x in data.group])
+        g_mu, _, g_t2 = estimate_hyper(y_star[:, cols], v_star[:, cols])
+        mu[:, cols] = g_mu[:, None]
+        tau2_eff[:, cols] = g_t2[:, None]
+
+    b = data.v[None, :] / (data.v[None, :] + tau2_eff)
+    theta = mu + (1.0 - b) * (data.y[None, :] - mu) + np.sqrt((1.0 - b) * data.v) * normals
+    index = w_s * satisfaction_score(theta)
+    if w_k > 0:
+        index = index + w_k * data.kpi[None, :]
+    return index
+
+
+def rank_intervals(
+    data: BootstrapUnits, seed: int, draws: int, w_s: float, w_k: float
+) -> Intervals:
+    """Rank intervals of the ranked units and of the agencies with an index."""
+    n_scored = len(data.scored)
+    n_agencies = data.agency_weights.shape[1] if data.agency_weights.ndim == 2 else 0
+    empty = Intervals(
+        [RankInterval(None, None, None, None, None)] * n_scored,
+        [RankInterval(None, None, None, None, None)] * n_agencies,
+    )
+    if draws == 0 or n_scored == 0:
+        return empty
+    index = draw_indexes(data, seed, draws, w_s, w_k)
+    units = list(empty.units)
+    ranked = np.flatnonzero(data.ranked)
+    if ranked.size:
+        for j, summary in zip(ranked, summarise_ranks(rank_desc(index[:, ranked])), strict=True):
+            units[j] = summary
+    agencies = list(empty.agencies)
+    active = np.flatnonzero(data.agency_weights.sum(axis=0) > 0) if n_agencies else []
+    if len(active):
+        w = data.agency_weights[:, active][data.has_index]
+        agency_index = np.nan_to_num(index[:, data.has_index]) @ w
+        for j, summary in zip(active, summarise_ranks(rank_desc(agency_index)), strict=True):
+            agencies[j] = summary
+    return Intervals(units, agencies)

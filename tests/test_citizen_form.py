@@ -1,0 +1,207 @@
+"""The citizen form: rendering, submitting, validation, double submits, limits, kiosk."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from datetime import timedelta
+
+from feedback.tables import Response, UnitDayStats
+from tests.support import FULL, make_client
+
+
+def form_data(answers=FULL, key="k" * 24, **extra):
+    data = {code: str(v) for code, v in answers.items()}
+    data.update({"key": key, "lang": "id"})
+    data.update(extra)
+    return data
+
+
+async def test_form_shows_unit_counter_and_nine_official_questions(org):
+    async with make_client() as client:
+        r = await client.get(f"/s/{org.counter}")
+    assert r.status_code == 200
+    html = r.text
+    assert '<html lang="id">' in html
+    assert "UPTD Puskesmas Oesapa" in html and "Loket Pendaftaran" in html
+    assert html.count("<fieldset") == 9
+    assert html.count('type="radio"') == 36
+    for label in ("Sangat sopan dan ramah", "Dikelola dengan baik", "Gratis", "Sangat baik",
+                  "kecepatan waktu dalam memberikan pelayanan"):
+        assert label in html
+    # The sample questionnaire order: sarana (8th) before pengaduan (9th).
+    assert html.index('name="sarana"') < html.index('name="pengaduan"')
+    assert "Privasi" in html and "NIK" in html and "UU" not in html or "27/2022" in html
+    assert "sl_d=" in r.headers.get("set-cookie", "")
+
+
+async def test_form_in_english(org):
+    async with make_client() as client:
+        r = await client.get(f"/s/{org.counter}?lang=en")
+    assert '<html lang="en">' in r.text
+    assert "How polite and friendly were the officers?" in r.text
+    assert "Send rating" in r.text
+
+
+async def test_form_is_small_self_contained_and_accessible(org):
+    async with make_client() as client:
+        r = await client.get(f"/s/{org.counter}", headers={"accept-encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip"
+    compressed = len(gzip.compress(r.content, compresslevel=6))
+    assert compressed <= 14 * 1024, compressed
+    html = r.text
+    # No external requests: no scripts, stylesheets, images or fonts from anywhere.
+    assert "<script" not in html and "<link" not in html and "<img" not in html
+    assert "http://" not in html.replace("http://localhost", "") and "https://" not in html
+    # Every radio sits inside a label; every select and textarea has a label.
+    assert html.count("<label><input type=\"radio\"") == 36
+    for name in ("service", "gender", "age_band", "education", "occupation", "comment"):
+        assert f'<label for="{name}">' in html and f'id="{name}"' in html
+    assert "min-height:48px" in html  # target size of the answer choices
+
+
+async def test_submit_stores_once_and_thanks_with_receipt(org):
+    async with make_client() as client:
+        r = await client.post(f"/s/{org.counter}", data=form_data(comment="Petugas ramah"))
+        assert r.status_code == 303
+        location = r.headers["location"]
+        assert location.startswith(f"/s/{org.counter}/terima-kasih?r=")
+        thanks = await client.get(location)
+    assert thanks.status_code == 200
+    receipt = re.search(r'class="code">(\w{4})-(\w{4})<', thanks.text)
+    assert receipt
+    rows = await Response.select().where(Response.unit == org.unit_id)
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["receipt"] == receipt.group(1) + receipt.group(2)
+    assert json.loads(row["answers"]) == FULL
+    assert row["channel"] == "qr" and row["comment"] == "Petugas ramah"
+    assert row["counted"] is True and row["answered"] == 9 and row["verified"] is False
+    assert row["device_hash"] and len(row["device_hash"]) == 32
+    stats = await UnitDayStats.select().where(UnitDayStats.unit == org.unit_id)
+    assert len(stats) == 1 and stats[0]["n"] == 1 and stats[0]["waktu_2"] == 1
+
+
+async def test_double_submit_stores_one_response(org):
+    async with make_client() as client:
+        first = await client.post(f"/s/{org.counter}", data=form_data())
+        second = await client.post(f"/s/{org.counter}", data=form_data())
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert await Response.count() == 1
+
+
+async def test_missing_answers_rerender_with_answers_kept(org):
+    partial = {k: v for k, v in list(FULL.items())[:5]}
+    async with make_client() as client:
+        r = await client.post(f"/s/{org.counter}",
+                              data=form_data(partial, comment="antri lama", gender="P"))
+    assert r.status_code == 422
+    assert "Mohon jawab paling sedikit 7 dari 9 pertanyaan." in r.text
+    assert 'role="alert"' in r.text
+    assert r.text.count(" checked") == 5
+    assert 'name="persyaratan" value="4" checked' in r.text
+    assert "antri lama</textarea>" in r.text
+    assert 'value="P" selected' in r.text
+    assert await Response.count() == 0
+
+
+async def test_bad_values_are_refused_in_indonesian(org):
+    bad = dict(FULL, waktu="9", sarana="abc")
+    async with make_client() as client:
+        r = await client.post(f"/s/{org.counter}", data=form_data(bad))
+        en = await client.post(f"/s/{org.counter}", data=form_data(bad, lang="en"))
+    assert r.status_code == 422
+    assert "Jawaban harus antara 1 dan 4." in r.text
+    assert "Pilih salah satu dari empat jawaban." in r.text
+    assert "The answer must be between 1 and 4." in en.text
+    assert await Response.count() == 0
+
+
+async def test_unknown_service_profile_and_long_comment_refused(org):
+    async with make_client() as client:
+        r = await client.post(f"/s/{org.counter}", data=form_data(
+            service="nope", education="PhD", comment="x" * 1001))
+    assert r.status_code == 422
+    assert "Pilih layanan dari daftar." in r.text
+    assert "Komentar terlalu panjang (paling banyak 1000 karakter)." in r.text
+    assert await Response.count() == 0
+
+
+async def test_oversized_body_gets_friendly_413(org):
+    async with make_client() as client:
+        r = await client.post(f"/s/{org.counter}", data=form_data(comment="x" * 40_000))
+    assert r.status_code == 413
+    assert "terlalu besar" in r.text
+    assert await Response.count() == 0
+
+
+async def test_unknown_counter_friendly_404(org):
+    async with make_client() as client:
+        get = await client.get("/s/NOSUCHCODE")
+        post = await client.post("/s/NOSUCHCODE", data=form_data())
+        weird = await client.get("/s/%3Cscript%3E")
+    for r in (get, post, weird):
+        assert r.status_code == 404
+        assert "Loket tidak ditemukan" in r.text
+    assert await Response.count() == 0
+
+
+async def test_device_interval_blocks_second_rating_of_same_counter(org):
+    async with make_client() as client:
+        await client.get(f"/s/{org.counter}")  # receives the device cookie
+        first = await client.post(f"/s/{org.counter}", data=form_data(key="a" * 20))
+        again = await client.post(f"/s/{org.counter}", data=form_data(key="b" * 20))
+        other = await client.post(f"/s/{org.other_counter}", data=form_data(key="c" * 20))
+    assert first.status_code == 303
+    assert again.status_code == 429
+    assert "beberapa saat yang lalu" in again.text
+    assert other.status_code == 303  # the interval is per counter
+    assert await Response.count() == 2
+
+
+async def test_device_interval_configurable(org):
+    async with make_client(device_interval=timedelta(0)) as client:
+        for key in ("a" * 20, "b" * 20):
+            r = await client.post(f"/s/{org.counter}", data=form_data(key=key))
+            assert r.status_code == 303
+    assert await Response.count() == 2
+
+
+async def test_kiosk_is_exempt_and_returns_to_a_fresh_form(org):
+    async with make_client() as client:
+        page = await client.get(f"/k/{org.kiosk}")
+        assert 'class="kiosk"' in page.text
+        assert f'action="/k/{org.kiosk}"' in page.text
+        locations = []
+        for key in ("a" * 20, "b" * 20, "c" * 20):
+            r = await client.post(f"/k/{org.kiosk}", data=form_data(key=key))
+            assert r.status_code == 303
+            locations.append(r.headers["location"])
+        thanks = await client.get(locations[-1])
+    assert f'http-equiv="refresh" content="8;url=/k/{org.kiosk}?lang=id"' in thanks.text
+    rows = await Response.select(Response.channel)
+    assert [r["channel"] for r in rows] == ["kiosk"] * 3
+
+
+async def test_rate_limit_per_network(org):
+    async with make_client(rate_limit=2) as client:
+        codes = []
+        for i, counter in enumerate((org.counter, org.other_counter, org.kiosk)):
+            r = await client.post(f"/s/{counter}", data=form_data(key=f"key-{i}-" + "x" * 10))
+            codes.append(r.status_code)
+    assert codes == [303, 303, 429]
+    assert await Response.count() == 2
+
+
+async def test_rate_limit_is_shared_between_workers(org):
+    """Two app instances (as two worker processes would be) share one limit."""
+    async with make_client(rate_limit=3) as a, make_client(rate_limit=3) as b:
+        codes = []
+        for i, client in enumerate((a, b, a, b)):
+            counter = (org.counter, org.other_counter, org.kiosk, org.kiosk)[i]
+            path = f"/{'k' if counter == org.kiosk else 's'}/{counter}"
+            r = await client.post(path, data=form_data(key=f"key-{i}-" + "x" * 10))
+            codes.append(r.status_code)
+    assert codes == [303, 303, 303, 429]
