@@ -52,7 +52,7 @@ class ResponseIn(msgspec.Struct, forbid_unknown_fields=True):
         | None
     ) = None
     device_id: Annotated[str, msgspec.Meta(max_length=128)] | None = None
-    lang: Literal["id", "en"] = "id"
+    lang: Literal["id", "en"] | None = None
 
 
 class ReceiptOut(msgspec.Struct):

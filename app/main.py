@@ -71,6 +71,11 @@ def _handle_http(request: Request, exc: HTTPException) -> Response[Any]:
     )
 
 
+def _handle_undecodable(request: Request, exc: UnicodeDecodeError) -> Response[Any]:
+    """A body that is not valid UTF-8 is a client error."""
+    return _handle_http(request, HTTPException(status_code=400, detail="invalid encoding"))
+
+
 def _handle_error(request: Request, exc: Exception) -> Response[Any]:
     """Database integrity errors are conflicts, never 500s; anything else is logged."""
     if db.is_integrity_error(exc):
@@ -115,7 +120,11 @@ def create_app(
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja)),
         compression_config=CompressionConfig(backend="gzip", minimum_size=500),
         openapi_config=OpenAPIConfig(title="Suara Layanan", version="1", path="/schema"),
-        exception_handlers={HTTPException: _handle_http, Exception: _handle_error},
+        exception_handlers={
+            HTTPException: _handle_http,
+            UnicodeDecodeError: _handle_undecodable,
+            Exception: _handle_error,
+        },
         on_startup=[startup] if manage_engine else [],
         on_shutdown=[shutdown] if manage_engine else [],
         request_max_body_size=MAX_BODY_BYTES,

@@ -205,3 +205,11 @@ async def test_rate_limit_is_shared_between_workers(org):
             r = await client.post(path, data=form_data(key=f"key-{i}-" + "x" * 10))
             codes.append(r.status_code)
     assert codes == [303, 303, 303, 429]
+
+
+async def test_form_body_with_invalid_encoding_is_400(org):
+    async with make_client() as client:
+        r = await client.post(f"/s/{org.counter}", content=b"waktu=3&comment=%ff%fe\xff\xfe",
+                              headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code in (400, 422)
+    assert await Response.count() == 0
