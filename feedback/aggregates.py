@@ -79,7 +79,7 @@ async def apply(batch: Mapping[tuple[int, date], DayDelta]) -> None:
             await UnitDayScore.raw(_SCORE_SQL, unit_id, day, answered, total, count)
 
 
-_SUMS = [f'COALESCE(SUM("{c}"), 0)' for c in ("n", *COUNT_COLUMNS)]
+_SUMS = [f'COALESCE(SUM("{c}"), 0) AS "{c}"' for c in ("n", *COUNT_COLUMNS)]
 _PERIOD_SQL = (
     "SELECT " + ", ".join(_SUMS) + ' FROM "unit_day_stats" '
     'WHERE "unit" = {} AND "day" >= {} AND "day" <= {}'
@@ -95,7 +95,8 @@ class PeriodCounts:
 async def unit_period_counts(unit_id: int, first: date, last: date) -> PeriodCounts:
     """Sum a unit's daily aggregates over [first, last] (WITA days, inclusive)."""
     rows = await UnitDayStats.raw(_PERIOD_SQL, unit_id, first, last)
-    values = [int(v) for v in rows[0].values()]
+    row = rows[0]
+    values = [int(row[c]) for c in ("n", *COUNT_COLUMNS)]
     flat = values[1:]
     return PeriodCounts(
         n=values[0], element_counts=[flat[i * 4 : (i + 1) * 4] for i in range(len(ELEMENTS))]
