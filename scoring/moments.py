@@ -8,14 +8,15 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 
 from scoring.inputs import UnitData
 
 ANSWER_VALUES = np.arange(1.0, 5.0)
+_LCM = math.lcm(*range(1, 15))  # any answered count 1..14 divides it
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,14 +51,18 @@ def unit_mean(element_mean: np.ndarray) -> float:
 def score_histogram(
     score_hist: tuple[tuple[int, int, int], ...],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct respondent scores (ascending) and their counts, merging equal ratios exactly."""
-    merged: dict[Fraction, int] = {}
+    """Distinct respondent scores (ascending) and their counts, merging equal ratios exactly.
+
+    ``total/answered`` is keyed as the integer ``total · (L / answered)`` with L divisible by
+    every possible ``answered``, so equal ratios (27/9 and 21/7) share a key exactly.
+    """
+    merged: dict[int, int] = {}
     for answered, total, count in score_hist:
         if count > 0:
-            key = Fraction(total, answered)
+            key = total * (_LCM // answered)
             merged[key] = merged.get(key, 0) + count
     keys = sorted(merged)
-    values = np.array([float(k) for k in keys], dtype=float)
+    values = np.array([k / _LCM for k in keys], dtype=float)
     counts = np.array([merged[k] for k in keys], dtype=np.int64)
     return values, counts
 
