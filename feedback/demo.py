@@ -662,14 +662,15 @@ def _answers(unit_idx: np.ndarray, t_frac: np.ndarray, units: Sequence[PlannedUn
     few = r < 0.005
     some = (r >= 0.005) & (r < 0.035)
     n_skip[some] = rng.integers(1, 3, size=int(some.sum()))
-    n_skip[few] = rng.integers(e - min_answered() + 1, e - 2, size=int(few.sum()))
+    # fewer than 7 answered: skip 3..6 (at least 3 answers remain)
+    n_skip[few] = rng.integers(e - min_answered() + 1, e - 3 + 1, size=int(few.sum()))
     idx = np.flatnonzero(n_skip)
     if len(idx):
         # Weighted sampling without replacement (Efraimidis-Spirakis keys).
         keys = rng.random((len(idx), e)) ** (1.0 / _SKIP_WEIGHT[None, :])
         order = np.argsort(-keys, axis=1)
-        for row, k in zip(idx, n_skip[idx], strict=True):
-            answers[row, order[np.searchsorted(idx, row), :k]] = 0
+        for j, (row, k) in enumerate(zip(idx, n_skip[idx], strict=True)):
+            answers[row, order[j, :k]] = 0
     return answers
 
 
@@ -762,9 +763,9 @@ def _simulate(
             # Popular services first: weights 1, 1/2, 1/3...
             sw = 1.0 / np.arange(1, len(c.services) + 1)
             chosen = rng.choice(len(c.services), size=len(sel), p=sw / sw.sum())
-            for r, s in zip(sel, chosen, strict=True):
-                if with_service[np.searchsorted(rows, r)]:
-                    service_of[r] = service_ids[(u.code, c.services[s])]
+            ids = np.array([service_ids[(u.code, s)] for s in c.services], dtype=object)
+            named = with_service[picks == j]
+            service_of[sel[named]] = ids[chosen[named]]
 
     queue = np.array([u.queue for u in units])[unit_idx]
     ticket = ~is_kiosk & queue & (rng.random(n) < 0.18)

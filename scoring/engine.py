@@ -14,7 +14,7 @@ section-5 sketch does not name:
   (points above/below the city average per element and indicator) and ``rank_range``
   (sensitivity analysis);
 * agency: ``rank`` and ``n_units``;
-* parameters: ``w_kpi``, the KPI weight actually used (0 when no unit has any KPI).
+* parameters: ``w_kpi``, the KPI weight actually used (0 when no scored unit has any KPI).
 
 Unit ``funnel`` is the band name (``above_99.8`` … ``below_99.8``); the funnel curve itself
 follows from ``city.funnel``, ``city.sigma2_w`` and each unit's ``n`` and ``mean``.
@@ -44,7 +44,7 @@ from scoring.index import (
 from scoring.inputs import Kpi, Parameters, UnitData
 from scoring.intervals import BootstrapUnits, rank_intervals
 from scoring.moments import UnitMoments, unit_moments
-from scoring.ranks import RankInterval, rank_desc
+from scoring.ranks import EMPTY_INTERVAL, RankInterval, rank_desc
 from scoring.sensitivity import sensitivity, squared_correlation
 from scoring.shrinkage import (
     Hyper,
@@ -160,7 +160,9 @@ def score(
     for k in kpis:
         by_unit[k.unit].append(k)
     pillars: list[KpiPillar] = [kpi_pillar(by_unit.get(u.unit, [])) for u in units]
-    any_kpi = len(kpis) > 0
+    # "No unit has any KPI" is judged over the scored units (only they can have an index), so
+    # adding an unscored unit with KPIs cannot change everybody's weights.
+    any_kpi = any(pillars[i].scores for i in target_of)
     w_s, w_k = effective_weights(params.w_satisfaction, any_kpi)
 
     # Section 4: index, status, ranks.
@@ -298,7 +300,7 @@ def score(
         elem_scores = {c: float(sat_e[i, e]) for e, c in enumerate(codes)} if scored else {}
         has = bool(has_index[i])
         req = required_sample(u.volume) if u.volume is not None else None
-        interval = unit_interval.get(i, RankInterval(None, None, None, None, None))
+        interval = unit_interval.get(i, EMPTY_INTERVAL)
         rr = rank_range.get(i)
         out_units.append(
             {
@@ -361,9 +363,7 @@ def score(
                 "agency": name,
                 "index": agency_index[a],
                 "rank": agency_rank[a],
-                "rank_interval": intervals.agencies[a].as_dict()
-                if intervals.agencies
-                else RankInterval(None, None, None, None, None).as_dict(),
+                "rank_interval": intervals.agencies[a].as_dict(),
                 "n_units": sum(1 for u in units if u.agency == name),
             }
             for a, name in enumerate(agency_names)

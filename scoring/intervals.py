@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scoring.index import satisfaction_score
-from scoring.ranks import RankInterval, rank_desc, summarise_ranks
+from scoring.ranks import EMPTY_INTERVAL, RankInterval, rank_desc, summarise_ranks
 from scoring.shrinkage import effective_sigma2, estimate_hyper
 from scoring.streams import stream
 
@@ -161,8 +161,8 @@ def rank_intervals(
     n_scored = len(data.scored)
     n_agencies = data.agency_weights.shape[1] if data.agency_weights.ndim == 2 else 0
     empty = Intervals(
-        [RankInterval(None, None, None, None, None)] * n_scored,
-        [RankInterval(None, None, None, None, None)] * n_agencies,
+        [EMPTY_INTERVAL] * n_scored,
+        [EMPTY_INTERVAL] * n_agencies,
     )
     if draws == 0 or n_scored == 0:
         return empty

@@ -1,0 +1,190 @@
+"""The submission service below the web layer: validation properties, concurrency,
+aggregates, limits, retention, engine selection."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from feedback import aggregates, limits, retention, submission
+from feedback.engine import engine_from_url
+from feedback.tables import DeviceSeen, Response, UnitDayScore, UnitDayStats
+from scoring.ikm import ELEMENTS, official_ikm
+from tests.support import FULL
+
+COUNTER = submission.CounterInfo(
+    id=1, code="X", name="Loket", is_kiosk=False, secret="00" * 32, unit_id=1, unit_code="u",
+    unit_name="Unit", agency_name="Agency", questionnaire_id=1,
+    services=(("umum", "Umum", "General"),), service_ids={"umum": 7},
+)
+
+answer_values = st.one_of(
+    st.integers(-5, 10), st.text(max_size=4), st.none(), st.booleans(), st.floats(),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@given(
+    answers=st.dictionaries(st.sampled_from([*ELEMENTS, "x", "Waktu", ""]), answer_values),
+    comment=st.one_of(st.none(), st.text(max_size=1200), st.integers()),
+    gender=st.one_of(st.none(), st.sampled_from(["L", "P", "X", ""]), st.integers()),
+)
+def test_validate_accepts_exactly_the_valid_submissions(answers, comment, gender):
+    try:
+        draft = submission.validate(COUNTER, answers, comment=comment,
+                                    profile={"gender": gender})
+    except submission.Invalid as exc:
+        assert exc.errors
+        for err in exc.errors:
+            assert err.code in ("not_a_number", "out_of_range", "unknown_element",
+                                "too_few_answers", "invalid_choice", "not_text", "too_long")
+        return
+    assert set(draft.answers) <= set(ELEMENTS)
+    assert len(draft.answers) >= 7
+    assert all(isinstance(v, int) and 1 <= v <= 4 for v in draft.answers.values())
+    assert draft.gender in (None, "L", "P")
+    assert draft.comment is None or (isinstance(draft.comment, str)
+                                     and len(draft.comment) <= 1000)
+
+
+def test_comment_control_characters_are_dropped():
+    draft = submission.validate(COUNTER, FULL, comment="  baik\x00\x07 sekali\n ")
+    assert draft.comment == "baik sekali"
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [("", "SQLiteEngine"), ("sqlite:///x.db", "SQLiteEngine"),
+     ("sqlite:////tmp/y.db", "SQLiteEngine"),
+     ("postgresql://u:p@localhost:5432/db", "PostgresEngine"),
+     ("postgres://u@h/db", "PostgresEngine")],
+)
+@pytest.mark.filterwarnings("ignore:.*Unable to fetch server version")
+def test_engine_from_url(url, kind):
+    assert type(engine_from_url(url)).__name__ == kind
+
+
+@pytest.mark.parametrize("url", ["mysql://x/y", "sqlite://", "nonsense"])
+def test_engine_from_url_refuses_unknown(url):
+    with pytest.raises(ValueError):
+        engine_from_url(url)
+
+
+def _policy(**kw):
+    return submission.Policy(**kw)
+
+
+async def test_simultaneous_double_submit_stores_once(org):
+    counter = await submission.load_counter(org.kiosk)  # kiosk: no device interval
+    draft = submission.validate(counter, FULL)
+    now = datetime.now(UTC)
+    results = await asyncio.gather(*[
+        submission.submit(org_engine(), counter, draft, channel="kiosk", lang="id",
+                          submission_key="same-key-123", token=None, device_key=None, now=now,
+                          policy=_policy())
+        for _ in range(5)
+    ])
+    assert len({r.receipt for r in results}) == 1
+    assert await Response.count() == 1
+    stats = await UnitDayStats.select(UnitDayStats.n).first()
+    assert stats["n"] == 1
+
+
+async def test_simultaneous_device_submissions_store_once(org):
+    counter = await submission.load_counter(org.counter)
+    draft = submission.validate(counter, FULL)
+    now = datetime.now(UTC)
+
+    async def attempt(i):
+        try:
+            return await submission.submit(
+                org_engine(), counter, draft, channel="qr", lang="id",
+                submission_key=f"key-{i}-abcdef", token=None, device_key="device-1", now=now,
+                policy=_policy())
+        except submission.TooSoon:
+            return None
+
+    results = await asyncio.gather(*[attempt(i) for i in range(4)])
+    assert sum(r is not None for r in results) == 1
+    assert await Response.count() == 1
+
+
+def org_engine():
+    from piccolo_conf import DB
+
+    return DB
+
+
+async def test_aggregates_equal_a_recomputation_from_responses(org):
+    import random
+
+    rng = random.Random(7)
+    counter = await submission.load_counter(org.kiosk)
+    start = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
+    for i in range(60):
+        answers = {e: rng.randint(1, 4) for e in ELEMENTS}
+        for e in rng.sample(ELEMENTS, rng.choice([0, 0, 1, 2])):
+            del answers[e]
+        draft = submission.validate(counter, answers)
+        await submission.submit(org_engine(), counter, draft, channel="kiosk", lang="id",
+                                submission_key=f"agg-{i:04d}-key", token=None, device_key=None,
+                                now=start + timedelta(hours=7 * i), policy=_policy())
+    rows = await Response.select(Response.answers)
+    stored = [json.loads(r["answers"]) for r in rows]
+    expected = [[sum(1 for a in stored if a.get(e) == v) for v in range(1, 5)] for e in ELEMENTS]
+    counts = await aggregates.unit_period_counts(org.unit_id, start.date(), start.date()
+                                                 + timedelta(days=30))
+    assert counts.n == 60
+    assert counts.element_counts == expected
+    ikm = official_ikm(counts.element_counts, counts.n)
+    direct = 25 * sum(
+        sum(a[e] for a in stored if e in a) / sum(1 for a in stored if e in a) for e in ELEMENTS
+    ) / 9
+    assert ikm.ikm == pytest.approx(direct)
+    hist = await UnitDayScore.select(UnitDayScore.answered, UnitDayScore.total,
+                                     UnitDayScore.count)
+    assert sum(h["count"] for h in hist) == 60
+    total_score = sum(h["count"] * h["total"] / h["answered"] for h in hist)
+    assert total_score == pytest.approx(sum(sum(a.values()) / len(a) for a in stored))
+    days = {r["day"] for r in await UnitDayStats.select(UnitDayStats.day)}
+    assert len(days) > 5  # split by WITA day
+
+
+def test_uncounted_responses_stay_out_of_aggregates():
+    d = aggregates.deltas([(1, datetime(2026, 1, 1).date(), {"waktu": 3, "biaya": 4})])
+    assert d == {}
+
+
+async def test_device_mark_and_rate_window(org):
+    now = datetime(2026, 5, 5, 2, 0, tzinfo=UTC)
+    interval = timedelta(minutes=15)
+    assert await limits.device_allowed("1:dev", now, interval)
+    assert not await limits.device_allowed("1:dev", now + timedelta(minutes=14), interval)
+    assert await limits.device_allowed("1:dev", now + timedelta(minutes=15), interval)
+    hits = [await limits.rate_hit("net:a", now, 3, 60) for _ in range(4)]
+    assert hits == [True, True, True, False]
+    assert await limits.rate_hit("net:a", now + timedelta(seconds=60), 3, 60)  # next window
+
+
+async def test_retention_erases_old_device_codes(org):
+    counter = await submission.load_counter(org.counter)
+    draft = submission.validate(counter, FULL)
+    old = datetime.now(UTC) - timedelta(days=200)
+    await submission.submit(org_engine(), counter, draft, channel="qr", lang="id",
+                            submission_key="old-response-1", token=None, device_key="dev-old",
+                            now=old, policy=_policy())
+    await submission.submit(org_engine(), counter, draft, channel="qr", lang="id",
+                            submission_key="new-response-1", token=None, device_key="dev-new",
+                            now=datetime.now(UTC), policy=_policy())
+    done = await retention.purge(datetime.now(UTC), timedelta(days=90), timedelta(minutes=15))
+    assert done.device_codes == 1 and done.device_marks == 1
+    rows = await Response.select(Response.submission_key, Response.device_hash).order_by(
+        Response.id)
+    assert rows == [{"submission_key": "old-response-1", "device_hash": None},
+                    {"submission_key": "new-response-1", "device_hash": "dev-new"}]
+    assert await DeviceSeen.count() == 1
