@@ -23,9 +23,9 @@ from litestar.status_codes import (
 from app import i18n, messages
 from app.clients import device_key, network_key
 from app.settings import Settings
-from feedback import directory, limits, skm, submission
+from feedback import directory, skm, submission
 from feedback.aggregates import unit_period_counts
-from feedback.submission import Invalid, TooSoon
+from feedback.submission import Conflict, Invalid, RateLimited, TooSoon
 from feedback.tokens import TokenError, looks_like_token
 from scoring.ikm import ELEMENTS, GRADE_LABELS, min_answered, official_ikm
 
@@ -165,39 +165,31 @@ class ApiController(Controller):
                 _("Please check your answers"),
                 problems,
             )
-        now = datetime.now(UTC)
-        if not await limits.rate_hit(network_key(request, settings), now, settings.rate_limit, 60):
-            return error(HTTP_429_TOO_MANY_REQUESTS, "rate_limited", _(messages.RATE_LIMITED))
         if data.token is not None and not looks_like_token(data.token):
-            return error(
-                HTTP_422_UNPROCESSABLE_ENTITY,
-                "token_invalid",
-                _(messages.TOKEN_ERRORS["token_invalid"]),
-            )
+            return error(HTTP_422_UNPROCESSABLE_ENTITY, "token_invalid",
+                         _(messages.TOKEN_ERRORS["token_invalid"]))
         kiosk = c.is_kiosk or data.channel == "kiosk"
+        pending = submission.Pending(
+            counter=c, draft=draft, channel=data.channel, lang=lang,
+            submission_key=data.idempotency_key or secrets.token_urlsafe(18),
+            now=datetime.now(UTC), token=data.token,
+            device_key=None if kiosk else device_key(request, settings, data.device_id),
+            rate_key=network_key(request, settings),
+        )
         try:
-            receipt = await submission.submit(
-                request.app.state.engine,
-                c,
-                draft,
-                channel=data.channel,
-                lang=lang,
-                submission_key=data.idempotency_key or secrets.token_urlsafe(18),
-                token=data.token,
-                device_key=None if kiosk else device_key(request, settings, data.device_id),
-                now=now,
-                policy=request.app.state.policy,
-            )
+            receipt = await request.app.state.writer.submit(pending)
         except TokenError as exc:
-            status = (
-                HTTP_409_CONFLICT if exc.code == "token_used" else HTTP_422_UNPROCESSABLE_ENTITY
-            )
+            used = exc.code == "token_used"
+            status = HTTP_409_CONFLICT if used else HTTP_422_UNPROCESSABLE_ENTITY
             return error(status, exc.code, _(messages.TOKEN_ERRORS[exc.code]))
         except TooSoon:
             minutes = math.ceil(settings.device_interval.total_seconds() / 60)
-            return error(
-                HTTP_429_TOO_MANY_REQUESTS, "too_soon", _(messages.TOO_SOON, minutes=minutes)
-            )
+            return error(HTTP_429_TOO_MANY_REQUESTS, "too_soon",
+                         _(messages.TOO_SOON, minutes=minutes))
+        except RateLimited:
+            return error(HTTP_429_TOO_MANY_REQUESTS, "rate_limited", _(messages.RATE_LIMITED))
+        except Conflict:
+            return error(HTTP_409_CONFLICT, "conflict", _(messages.CONFLICT))
         return Response(
             ReceiptOut(receipt.receipt, receipt.submitted_at, receipt.verified, receipt.duplicate),
             status_code=HTTP_200_OK if receipt.duplicate else HTTP_201_CREATED,

@@ -25,8 +25,8 @@ from app import i18n, messages
 from app.clients import DEVICE_COOKIE, device_key, network_key
 from app.page import page_context
 from app.settings import Settings
-from feedback import limits, skm, submission
-from feedback.submission import CounterInfo, FieldError, Invalid, TooSoon
+from feedback import skm, submission
+from feedback.submission import CounterInfo, FieldError, Invalid, RateLimited, TooSoon
 from feedback.tokens import TokenError, looks_like_token, normalise
 from scoring.ikm import min_answered
 
@@ -215,40 +215,30 @@ class CitizenController(Controller):
             )
         except Invalid as exc:
             return again(token=token, errors=exc.errors, status_code=HTTP_422_UNPROCESSABLE_ENTITY)
-        if not await limits.rate_hit(network_key(request, settings), now, settings.rate_limit, 60):
-            return again(
-                token=token, notice=_(messages.RATE_LIMITED), status_code=HTTP_429_TOO_MANY_REQUESTS
-            )
         if token and not looks_like_token(token):
             return again(
                 token=None,
                 notice=_(messages.TOKEN_ERRORS["token_invalid"]),
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
+        pending = submission.Pending(
+            counter=c, draft=draft, channel="kiosk" if kiosk else "qr", lang=language,
+            submission_key=key, now=now, token=token,
+            device_key=None if kiosk else device_key(request, settings),
+            rate_key=network_key(request, settings),
+        )
         try:
-            receipt = await submission.submit(
-                request.app.state.engine,
-                c,
-                draft,
-                channel="kiosk" if kiosk else "qr",
-                lang=language,
-                submission_key=key,
-                token=token,
-                device_key=None if kiosk else device_key(request, settings),
-                now=now,
-                policy=request.app.state.policy,
-            )
+            receipt = await request.app.state.writer.submit(pending)
         except TokenError as exc:
-            return again(
-                token=None, notice=_(messages.TOKEN_ERRORS[exc.code]), status_code=HTTP_409_CONFLICT
-            )
+            return again(token=None, notice=_(messages.TOKEN_ERRORS[exc.code]),
+                         status_code=HTTP_409_CONFLICT)
         except TooSoon:
             minutes = math.ceil(settings.device_interval.total_seconds() / 60)
-            return again(
-                token=token,
-                notice=_(messages.TOO_SOON, minutes=minutes),
-                status_code=HTTP_429_TOO_MANY_REQUESTS,
-            )
+            return again(token=token, notice=_(messages.TOO_SOON, minutes=minutes),
+                         status_code=HTTP_429_TOO_MANY_REQUESTS)
+        except RateLimited:
+            return again(token=token, notice=_(messages.RATE_LIMITED),
+                         status_code=HTTP_429_TOO_MANY_REQUESTS)
         query = urlencode({"r": receipt.receipt, "lang": language})
         return Redirect(f"/{_mode_path(kiosk)}/{c.code}/terima-kasih?{query}", status_code=303)
 

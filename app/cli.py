@@ -19,9 +19,8 @@ console = Console(stderr=True)
 
 def _run(job: Callable[[Any], Awaitable[int]]) -> int:
     """Open the configured database, run `job(engine)`, close it."""
-    from piccolo_conf import DB
-
     from feedback import engine as db
+    from piccolo_conf import DB
 
     async def main() -> int:
         await db.start(DB)

@@ -22,7 +22,7 @@ from app.page import page_context
 from app.qr_routes import QrController
 from app.settings import Settings, from_env
 from feedback import engine as db
-from feedback.submission import Policy
+from feedback.submission import Policy, Writer
 
 MAX_BODY_BYTES = 32 * 1024
 
@@ -107,6 +107,7 @@ def create_app(
         await db.start(engine)
 
     async def shutdown(app: Litestar) -> None:
+        await app.state.writer.close()
         await db.stop(engine)
 
     jinja = Environment(
@@ -131,7 +132,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.policy = Policy(
-        device_interval=settings.device_interval, token_ttl=settings.token_ttl
-    )
+    app.state.policy = Policy(device_interval=settings.device_interval,
+                              token_ttl=settings.token_ttl, rate_limit=settings.rate_limit)
+    app.state.writer = Writer(engine, app.state.policy)
     return app

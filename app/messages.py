@@ -44,6 +44,7 @@ NOT_FOUND = N_(
     "We could not find this service counter. Please scan the QR code again or ask the "
     "officer for help."
 )
+CONFLICT = N_("Your rating could not be saved because of a clash. Please send it again.")
 BAD_REQUEST = N_("The request could not be understood.")
 TOO_LARGE = N_("The submission is too large.")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from feedback.tables import UnitDayScore, UnitDayStats
 from scoring.ikm import ELEMENTS, is_counted
@@ -54,29 +55,40 @@ def deltas(
 
 
 _STATS_COLUMNS = ("unit", "day", "n", "sum_score", "sum_score_sq", *COUNT_COLUMNS)
-_QUOTED = [f'"{c}"' for c in _STATS_COLUMNS]
-_INCREMENTS = [f'"{c}" = "unit_day_stats"."{c}" + excluded."{c}"' for c in _STATS_COLUMNS[2:]]
-_STATS_SQL = (
-    'INSERT INTO "unit_day_stats" (' + ", ".join(_QUOTED) + ") "
-    "VALUES (" + ", ".join("{}" for _ in _STATS_COLUMNS) + ") "
-    'ON CONFLICT ("unit", "day") DO UPDATE SET ' + ", ".join(_INCREMENTS)
+_STATS_INCREMENTS = ", ".join(
+    f'"{c}" = "unit_day_stats"."{c}" + excluded."{c}"' for c in _STATS_COLUMNS[2:]
 )
-_SCORE_SQL = (
-    'INSERT INTO "unit_day_score" ("unit", "day", "answered", "total", "count") '
-    "VALUES ({}, {}, {}, {}, {}) "
-    'ON CONFLICT ("unit", "day", "answered", "total") DO UPDATE SET '
-    '"count" = "unit_day_score"."count" + excluded."count"'
-)
+_SCORE_COLUMNS = ("unit", "day", "answered", "total", "count")
+_ROWS_PER_STATEMENT = 200  # well below the bound-parameter limits of both engines
+
+
+def _upsert_sql(table: str, columns: tuple[str, ...], rows: int, conflict: str,
+                update: str) -> str:
+    values = "(" + ", ".join("{}" for _ in columns) + ")"
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    return (f'INSERT INTO "{table}" ({quoted}) VALUES {", ".join([values] * rows)} '
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {update}")
 
 
 async def apply(batch: Mapping[tuple[int, date], DayDelta]) -> None:
-    """Add deltas to the stored aggregates (call inside the caller's transaction)."""
-    for (unit_id, day), d in batch.items():
-        await UnitDayStats.raw(
-            _STATS_SQL, unit_id, day, d.n, d.sum_score, d.sum_score_sq, *d.counts
-        )
-        for (answered, total), count in d.scores.items():
-            await UnitDayScore.raw(_SCORE_SQL, unit_id, day, answered, total, count)
+    """Add deltas to the stored aggregates with multi-row upserts (call inside the caller's
+    transaction). Rows go in key order, so concurrent writers lock them in the same order."""
+    stats: list[tuple[Any, ...]] = []
+    scores: list[tuple[Any, ...]] = []
+    for (unit_id, day), d in sorted(batch.items()):
+        stats.append((unit_id, day, d.n, d.sum_score, d.sum_score_sq, *d.counts))
+        scores.extend((unit_id, day, a, t, c) for (a, t), c in sorted(d.scores.items()))
+    for start in range(0, len(stats), _ROWS_PER_STATEMENT):
+        chunk = stats[start:start + _ROWS_PER_STATEMENT]
+        sql = _upsert_sql("unit_day_stats", _STATS_COLUMNS, len(chunk), '"unit", "day"',
+                          _STATS_INCREMENTS)
+        await UnitDayStats.raw(sql, *(v for row in chunk for v in row))
+    for start in range(0, len(scores), _ROWS_PER_STATEMENT):
+        chunk = scores[start:start + _ROWS_PER_STATEMENT]
+        sql = _upsert_sql("unit_day_score", _SCORE_COLUMNS, len(chunk),
+                          '"unit", "day", "answered", "total"',
+                          '"count" = "unit_day_score"."count" + excluded."count"')
+        await UnitDayScore.raw(sql, *(v for row in chunk for v in row))
 
 
 _SUMS = [f'COALESCE(SUM("{c}"), 0) AS "{c}"' for c in ("n", *COUNT_COLUMNS)]

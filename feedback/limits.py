@@ -1,38 +1,54 @@
 """Abuse limits shared by every worker process (stored in the database, never in memory).
+Each function handles a whole batch of submissions with one multi-row upsert.
 
-- `device_allowed`: a device may rate the same counter again only after an interval.
-- `rate_hit`: fixed-window request counter per client key (a salted hash, not an IP).
+- `device_marks`: a device may rate the same counter again only after an interval.
+- `rate_hits`: fixed-window request counters per client key (a salted hash, not an IP).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from feedback.tables import DeviceSeen, RateWindow
 
-_DEVICE_SQL = (
-    'INSERT INTO "device_seen" ("key", "last_at") VALUES ({}, {}) '
-    'ON CONFLICT ("key") DO UPDATE SET "last_at" = excluded."last_at" '
-    'WHERE "device_seen"."last_at" <= {} RETURNING "key"'
-)
-_RATE_SQL = (
-    'INSERT INTO "rate_window" ("key", "window", "hits") VALUES ({}, {}, 1) '
-    'ON CONFLICT ("key") DO UPDATE SET '
-    '"hits" = CASE WHEN "rate_window"."window" = excluded."window" '
-    'THEN "rate_window"."hits" + 1 ELSE 1 END, "window" = excluded."window" '
-    'RETURNING "hits"'
-)
+
+def _values(rows: int, width: int) -> str:
+    one = "(" + ", ".join("{}" for _ in range(width)) + ")"
+    return ", ".join([one] * rows)
 
 
-async def device_allowed(key: str, now: datetime, interval: timedelta) -> bool:
-    """Record a submission by `key` at `now` if its previous one is at least `interval` old.
-    Atomic: of two simultaneous submissions by one device, one wins."""
-    rows = await DeviceSeen.raw(_DEVICE_SQL, key, now, now - interval)
-    return bool(rows)
+async def device_marks(keys: Sequence[str], now: datetime, interval: timedelta) -> set[str]:
+    """Record a submission at `now` for each distinct device key whose previous one is at
+    least `interval` old; return the keys that were allowed. Atomic per key: of two
+    simultaneous submissions by one device, one wins."""
+    keys = sorted(set(keys))
+    if not keys:
+        return set()
+    sql = (
+        f'INSERT INTO "device_seen" ("key", "last_at") VALUES {_values(len(keys), 2)} '
+        'ON CONFLICT ("key") DO UPDATE SET "last_at" = excluded."last_at" '
+        'WHERE "device_seen"."last_at" <= {} RETURNING "key"'
+    )
+    args = [v for key in keys for v in (key, now)]
+    rows = await DeviceSeen.raw(sql, *args, now - interval)
+    return {row["key"] for row in rows}
 
 
-async def rate_hit(key: str, now: datetime, limit: int, window_seconds: int) -> bool:
-    """Count one request for `key`; False once `limit` requests fell in the current window."""
+async def rate_hits(counts: Mapping[str, int], now: datetime,
+                    window_seconds: int) -> dict[str, int]:
+    """Add `counts[key]` requests to each key's current window; return each key's total in
+    the window after adding."""
+    if not counts:
+        return {}
     window = int(now.timestamp()) // window_seconds
-    rows = await RateWindow.raw(_RATE_SQL, key, window)
-    return rows[0]["hits"] <= limit
+    keys = sorted(counts)
+    sql = (
+        f'INSERT INTO "rate_window" ("key", "window", "hits") VALUES {_values(len(keys), 3)} '
+        'ON CONFLICT ("key") DO UPDATE SET '
+        '"hits" = CASE WHEN "rate_window"."window" = excluded."window" '
+        'THEN "rate_window"."hits" + excluded."hits" ELSE excluded."hits" END, '
+        '"window" = excluded."window" RETURNING "key", "hits"'
+    )
+    rows = await RateWindow.raw(sql, *[v for key in keys for v in (key, window, counts[key])])
+    return {row["key"]: row["hits"] for row in rows}

@@ -3,6 +3,7 @@ key, token-aware, device-interval-aware, aggregates updated in the same transact
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import Mapping
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 from piccolo.engine.base import Engine
 
 from feedback import aggregates, limits, skm
-from feedback.engine import is_integrity_error, transaction
+from feedback.engine import transaction
 from feedback.tables import Counter, Questionnaire, Response, Service, TicketToken
 from feedback.tokens import (
     OFFLINE_PREFIX,
@@ -220,6 +221,14 @@ class TooSoon(Exception):
     """This device rated this counter less than the configured interval ago."""
 
 
+class RateLimited(Exception):
+    """Too many submissions from one network address in the current minute."""
+
+
+class Conflict(Exception):
+    """The response could not be stored because of a clash; the client should retry."""
+
+
 @dataclass(frozen=True)
 class Receipt:
     receipt: str
@@ -232,21 +241,39 @@ class Receipt:
 class Policy:
     device_interval: timedelta = timedelta(minutes=15)
     token_ttl: timedelta = timedelta(hours=24)
+    rate_limit: int = 60  # submissions per minute per rate key
+    rate_window_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A validated response waiting to be stored."""
+
+    counter: CounterInfo
+    draft: Draft
+    channel: str
+    lang: str
+    submission_key: str
+    now: datetime
+    token: str | None = None
+    device_key: str | None = None  # None: exempt from the device interval (kiosk)
+    rate_key: str | None = None  # None: not rate limited
 
 
 def new_receipt() -> str:
     return "".join(secrets.choice(_RECEIPT_ALPHABET) for _ in range(8))
 
 
-async def find_receipt(submission_key: str) -> Receipt | None:
-    row = await (
-        Response.select(Response.receipt, Response.submitted_at, Response.verified)
-        .where(Response.submission_key == submission_key)
-        .first()
-    )
-    if row is None:
-        return None
-    return Receipt(row["receipt"], row["submitted_at"], row["verified"], duplicate=True)
+async def find_receipts(keys: list[str]) -> dict[str, Receipt]:
+    if not keys:
+        return {}
+    rows = await Response.select(
+        Response.submission_key, Response.receipt, Response.submitted_at, Response.verified
+    ).where(Response.submission_key.is_in(keys))
+    return {
+        r["submission_key"]: Receipt(r["receipt"], r["submitted_at"], r["verified"], True)
+        for r in rows
+    }
 
 
 async def receipt_details(receipt: str) -> Receipt | None:
@@ -258,84 +285,211 @@ async def receipt_details(receipt: str) -> Receipt | None:
     return Receipt(row["receipt"], row["submitted_at"], row["verified"]) if row else None
 
 
-async def submit(
-    engine: Engine,
-    counter: CounterInfo,
-    draft: Draft,
-    *,
-    channel: str,
-    lang: str,
-    submission_key: str,
-    token: str | None,
-    device_key: str | None,
-    now: datetime,
-    policy: Policy,
-) -> Receipt:
-    """Store a validated response. Idempotent per `submission_key`: a repeat returns the
-    first receipt with `duplicate=True`. Raises TokenError or TooSoon (nothing written)."""
-    existing = await find_receipt(submission_key)
-    if existing:
-        return existing
-    try:
-        return await _store(engine, counter, draft, channel, lang, submission_key, token,
-                            device_key, now, policy)
-    except (TooSoon, TokenError) as exc:
-        # A double tap whose twin committed first trips the device interval: show the twin.
-        existing = await find_receipt(submission_key)
-        if existing:
-            return existing
-        raise exc from None
-    except Exception as exc:
-        if is_integrity_error(exc):
-            existing = await find_receipt(submission_key)
-            if existing:
-                return existing
-        raise
+Outcome = Receipt | Exception
 
 
-async def _store(
-    engine: Engine, counter: CounterInfo, draft: Draft, channel: str, lang: str,
-    submission_key: str, token: str | None, device_key: str | None, now: datetime,
-    policy: Policy,
-) -> Receipt:
-    receipt = new_receipt()
-    verified = token is not None
+async def store_batch(engine: Engine, items: list[Pending], policy: Policy) -> list[Outcome]:
+    """Store a batch of responses in ONE transaction with a fixed number of statements,
+    whatever the batch size. Each item gets its own outcome: a Receipt (`duplicate=True` for
+    a submission key already stored), or RateLimited, TooSoon, TokenError or Conflict; one
+    refused item never affects the others. Idempotent per submission key."""
+    out: list[Outcome | None] = [None] * len(items)
+    first_of: dict[str, int] = {}
+    for i, item in enumerate(items):
+        first_of.setdefault(item.submission_key, i)
+    live = [i for i, item in enumerate(items) if first_of[item.submission_key] == i]
+    batch_now = max(item.now for item in items)
+    inserted: dict[str, int] = {}
     async with transaction(engine):
-        if device_key and not counter.is_kiosk and not verified:
-            key = f"{counter.id}:{device_key}"
-            if not await limits.device_allowed(key, now, policy.device_interval):
-                raise TooSoon()
-        inserted = await Response.insert(
-            Response(
-                counter=counter.id, unit=counter.unit_id,
-                questionnaire=counter.questionnaire_id, service=draft.service_id,
-                answers=draft.answers, answered=len(draft.answers), counted=True,
-                gender=draft.gender, age_band=draft.age_band, education=draft.education,
-                occupation=draft.occupation, comment=draft.comment,
-                channel="ticket" if verified and channel == "qr" else channel, lang=lang,
-                submitted_at=now, receipt=receipt, submission_key=submission_key,
-                verified=verified, token=normalise(token) if token else None,
-                device_hash=device_key, flags=[],
-            )
-        ).returning(Response.id)
-        if token is not None:
-            await consume_token(counter, token, inserted[0]["id"], now, policy.token_ttl)
-        batch = aggregates.deltas([(counter.unit_id, wita_day(now), draft.answers)])
-        await aggregates.apply(batch)
-    return Receipt(receipt, now, verified)
+        stored = await find_receipts([items[i].submission_key for i in live])
+        for i in live:
+            out[i] = stored.get(items[i].submission_key)
+        live = [i for i in live if out[i] is None]
+        live = await _rate_limit(items, live, out, batch_now, policy)
+        live = await _consume_tokens(items, live, out, batch_now, policy)
+        live = await _device_interval(items, live, out, batch_now, policy)
+        receipts = {i: new_receipt() for i in live}
+        if live:
+            rows = await Response.insert(*[_row(items[i], receipts[i]) for i in live]) \
+                .on_conflict(action="DO NOTHING") \
+                .returning(Response.id, Response.submission_key)
+            inserted = {r["submission_key"]: r["id"] for r in rows}
+        for i in live:
+            item = items[i]
+            response_id = inserted.get(item.submission_key)
+            if response_id is None:
+                continue  # stored concurrently by another worker: looked up below
+            out[i] = Receipt(receipts[i], item.now, item.token is not None)
+            if item.token is not None:
+                await TicketToken.update({TicketToken.response: response_id}).where(
+                    TicketToken.code == normalise(item.token))
+        await aggregates.apply(aggregates.deltas(
+            (items[i].counter.unit_id, wita_day(items[i].now), items[i].draft.answers)
+            for i in live if items[i].submission_key in inserted
+        ))
+    missing = [items[i].submission_key for i, o in enumerate(out) if o is None]
+    found = await find_receipts(missing)
+    results: list[Outcome] = []
+    for i, item in enumerate(items):
+        outcome = out[i] or out[first_of[item.submission_key]] or found.get(item.submission_key)
+        if isinstance(outcome, Receipt) and first_of[item.submission_key] != i:
+            outcome = Receipt(outcome.receipt, outcome.submitted_at, outcome.verified, True)
+        results.append(outcome if outcome is not None else Conflict())
+    return results
+
+
+def _row(item: Pending, receipt: str) -> Response:
+    d, verified = item.draft, item.token is not None
+    return Response(
+        counter=item.counter.id, unit=item.counter.unit_id,
+        questionnaire=item.counter.questionnaire_id, service=d.service_id,
+        answers=d.answers, answered=len(d.answers), counted=True, gender=d.gender,
+        age_band=d.age_band, education=d.education, occupation=d.occupation, comment=d.comment,
+        channel="ticket" if verified and item.channel == "qr" else item.channel, lang=item.lang,
+        submitted_at=item.now, receipt=receipt, submission_key=item.submission_key,
+        verified=verified, token=normalise(item.token) if item.token else None,
+        device_hash=item.device_key, flags=[],
+    )
+
+
+async def _rate_limit(items: list[Pending], live: list[int], out: list[Outcome | None],
+                      now: datetime, policy: Policy) -> list[int]:
+    counts: dict[str, int] = {}
+    for i in live:
+        if (key := items[i].rate_key) is not None:
+            counts[key] = counts.get(key, 0) + 1
+    totals = await limits.rate_hits(counts, now, policy.rate_window_seconds)
+    seen: dict[str, int] = {}
+    kept = []
+    for i in live:
+        key = items[i].rate_key
+        if key is not None:
+            seen[key] = seen.get(key, 0) + 1
+            if totals[key] - counts[key] + seen[key] > policy.rate_limit:
+                out[i] = RateLimited()
+                continue
+        kept.append(i)
+    return kept
+
+
+async def _consume_tokens(items: list[Pending], live: list[int], out: list[Outcome | None],
+                          now: datetime, policy: Policy) -> list[int]:
+    kept, used = [], set()
+    for i in live:
+        item = items[i]
+        if item.token is not None:
+            code = normalise(item.token)
+            try:
+                if code in used:
+                    raise TokenError("token_used")
+                await _consume(item.counter, code, now, policy.token_ttl)
+                used.add(code)
+            except TokenError as exc:
+                out[i] = exc
+                continue
+        kept.append(i)
+    return kept
+
+
+async def _device_interval(items: list[Pending], live: list[int], out: list[Outcome | None],
+                           now: datetime, policy: Policy) -> list[int]:
+    def mark(i: int) -> str | None:
+        item = items[i]
+        if item.device_key is None or item.counter.is_kiosk or item.token is not None:
+            return None
+        return f"{item.counter.id}:{item.device_key}"
+
+    wanted = [m for i in live if (m := mark(i)) is not None]
+    allowed = await limits.device_marks(wanted, now, policy.device_interval)
+    kept, taken = [], set()
+    for i in live:
+        m = mark(i)
+        if m is not None and (m not in allowed or m in taken):
+            out[i] = TooSoon()
+            continue
+        if m is not None:
+            taken.add(m)
+        kept.append(i)
+    return kept
+
+
+async def submit(engine: Engine, item: Pending, policy: Policy) -> Receipt:
+    """Store one response (a batch of one). Raises what `store_batch` reports."""
+    outcome = (await store_batch(engine, [item], policy))[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+class Writer:
+    """Groups concurrent submissions of one process into batches: while a batch is being
+    written, new submissions queue up and go together in the next one. Under light load a
+    batch holds one submission; under heavy load the cost per submission falls. A request
+    returns only after its batch has committed."""
+
+    def __init__(self, engine: Engine, policy: Policy, *, max_batch: int = 64,
+                 tasks: int = 2) -> None:
+        self.engine, self.policy = engine, policy
+        self.max_batch, self.tasks = max_batch, tasks
+        self._queue: asyncio.Queue[tuple[Pending, asyncio.Future[Receipt]]] | None = None
+        self._workers: list[asyncio.Task[None]] = []
+
+    async def submit(self, item: Pending) -> Receipt:
+        if not self._workers or any(w.done() for w in self._workers):
+            self._start()
+        assert self._queue is not None
+        future: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((item, future))
+        return await future
+
+    def _start(self) -> None:
+        for w in self._workers:
+            w.cancel()
+        self._queue = asyncio.Queue()
+        self._workers = [asyncio.create_task(self._run()) for _ in range(self.tasks)]
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        queue = self._queue
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < self.max_batch and not queue.empty():
+                batch.append(queue.get_nowait())
+            items = [item for item, _ in batch]
+            try:
+                outcomes = await store_batch(self.engine, items, self.policy)
+            except Exception as exc:  # e.g. a deadlock victim: retry one by one
+                outcomes = []
+                for item in items:
+                    try:
+                        outcomes.extend(await store_batch(self.engine, [item], self.policy))
+                    except Exception as single:
+                        outcomes.append(single if len(items) > 1 else exc)
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+    async def close(self) -> None:
+        for w in self._workers:
+            w.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers = []
 
 
 # ---------------------------------------------------------------------------- tokens
 
 _CONSUME_SERVER_SQL = (
-    'UPDATE "ticket_token" SET "used_at" = {}, "response" = {} '
+    'UPDATE "ticket_token" SET "used_at" = {} '
     'WHERE "code" = {} AND "counter" = {} AND "used_at" IS NULL AND "expires_at" > {} '
     'RETURNING "id"'
 )
 _CONSUME_OFFLINE_SQL = (
     'INSERT INTO "ticket_token" ("code", "counter", "kind", "created_at", "expires_at", '
-    '"used_at", "response") VALUES ({}, {}, {}, {}, {}, {}, {}) '
-    'ON CONFLICT ("code") DO NOTHING RETURNING "id"'
+    '"used_at") VALUES ({}, {}, {}, {}, {}, {}) ON CONFLICT ("code") DO NOTHING RETURNING "id"'
 )
 
 
@@ -367,21 +521,18 @@ async def _server_token_state(counter: CounterInfo, code: str, now: datetime) ->
         raise TokenError("token_expired")
 
 
-async def consume_token(
-    counter: CounterInfo, token: str, response_id: int, now: datetime, ttl: timedelta
-) -> None:
-    """Mark a token used by `response_id`, atomically. Raises TokenError."""
-    code = normalise(token)
+async def _consume(counter: CounterInfo, code: str, now: datetime, ttl: timedelta) -> None:
+    """Mark a token used, atomically (inside the batch transaction). Raises TokenError."""
     if code.startswith(OFFLINE_PREFIX):
         parsed = verify_offline(code, counter.secret, counter.code, now, ttl)
         rows = await TicketToken.raw(
             _CONSUME_OFFLINE_SQL, code, counter.id, "offline", parsed.issued_at,
-            parsed.issued_at + ttl, now, response_id,
+            parsed.issued_at + ttl, now,
         )
         if not rows:
             raise TokenError("token_used")
         return
-    rows = await TicketToken.raw(_CONSUME_SERVER_SQL, now, response_id, code, counter.id, now)
+    rows = await TicketToken.raw(_CONSUME_SERVER_SQL, now, code, counter.id, now)
     if not rows:
         await _server_token_state(counter, code, now)
         raise TokenError("token_used")  # lost a race with a simultaneous use

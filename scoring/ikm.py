@@ -194,23 +194,26 @@ def official_ikm(
     answered = counts.sum(axis=1)
     totals = counts @ np.arange(1.0, 5.0)
     elements: dict[str, ElementIkm] = {}
-    weighted: list[float] = []
+    nrrs: list[float] = []
     for code, total, count in zip(codes, totals, answered, strict=True):
         if n == 0 or count == 0:
             elements[code] = ElementIkm(nrr=None, ikm=None)
             continue
         nrr = float(total / count)
         elements[code] = ElementIkm(nrr=nrr, ikm=25.0 * nrr)
-        term = w * nrr
-        if round_decimals is not None:
-            term = round_half_up(term, round_decimals)
-        weighted.append(term)
+        nrrs.append(nrr)
 
-    if n == 0 or not weighted:
+    if not nrrs:
         return IkmResult(n=n, ikm=None, grade=None, elements=elements)
-    ikm = 25.0 * math.fsum(weighted)
-    if len(weighted) < len(codes):
-        ikm *= len(codes) / len(weighted)
+    if round_decimals is not None:
+        weighted = math.fsum(round_half_up(w * nrr, round_decimals) for nrr in nrrs)
+    elif weight == "exact":
+        weighted = math.fsum(nrrs) / len(codes)  # same as Σ nrr/E, without rounding error
+    else:
+        weighted = w * math.fsum(nrrs)
+    ikm = 25.0 * weighted
+    if len(nrrs) < len(codes):
+        ikm = ikm * len(codes) / len(nrrs)
     return IkmResult(n=n, ikm=ikm, grade=grade(ikm, regime), elements=elements)
 
 

@@ -28,7 +28,7 @@ def achievement(actual: float, target: float, direction: str) -> float:
     if direction == "higher":
         return actual / target
     if direction == "lower":
-        return 2.0 - actual / target
+        return (2.0 * target - actual) / target  # (2·target − realisasi) / target
     raise ValueError(f"direction must be 'higher' or 'lower', got {direction!r}")
 
 

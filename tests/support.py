@@ -85,16 +85,30 @@ FULL = {"persyaratan": 4, "prosedur": 3, "waktu": 2, "biaya": 4, "produk": 3,
 ONE_DAY = timedelta(days=1)
 
 
-def make_client(**overrides):
+class _Client:
     """An httpx client calling a fresh app in this event loop (so it shares the session's
     connection pool); the app does not open or close the engine itself."""
-    import httpx
-    from piccolo_conf import DB
 
-    from app.main import create_app
-    from app.settings import Settings
+    def __init__(self, **overrides):
+        import httpx
 
-    settings = Settings(secret="test-secret", **overrides)
-    app = create_app(settings, engine=DB, manage_engine=False)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                             base_url="http://testserver.local", follow_redirects=False)
+        from app.main import create_app
+        from app.settings import Settings
+        from piccolo_conf import DB
+
+        self.app = create_app(Settings(secret="test-secret", **overrides), engine=DB,
+                              manage_engine=False)
+        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),
+                                        base_url="http://testserver.local",
+                                        follow_redirects=False)
+
+    async def __aenter__(self):
+        return await self.client.__aenter__()
+
+    async def __aexit__(self, *exc):
+        await self.app.state.writer.close()
+        return await self.client.__aexit__(*exc)
+
+
+def make_client(**overrides) -> _Client:
+    return _Client(**overrides)

@@ -83,11 +83,10 @@ async def test_simultaneous_double_submit_stores_once(org):
     counter = await submission.load_counter(org.kiosk)  # kiosk: no device interval
     draft = submission.validate(counter, FULL)
     now = datetime.now(UTC)
+    item = submission.Pending(counter=counter, draft=draft, channel="kiosk", lang="id",
+                              submission_key="same-key-123", now=now)
     results = await asyncio.gather(*[
-        submission.submit(org_engine(), counter, draft, channel="kiosk", lang="id",
-                          submission_key="same-key-123", token=None, device_key=None, now=now,
-                          policy=_policy())
-        for _ in range(5)
+        submission.submit(org_engine(), item, _policy()) for _ in range(5)
     ])
     assert len({r.receipt for r in results}) == 1
     assert await Response.count() == 1
@@ -102,10 +101,9 @@ async def test_simultaneous_device_submissions_store_once(org):
 
     async def attempt(i):
         try:
-            return await submission.submit(
-                org_engine(), counter, draft, channel="qr", lang="id",
-                submission_key=f"key-{i}-abcdef", token=None, device_key="device-1", now=now,
-                policy=_policy())
+            return await submission.submit(org_engine(), submission.Pending(
+                counter=counter, draft=draft, channel="qr", lang="id",
+                submission_key=f"key-{i}-abcdef", now=now, device_key="device-1"), _policy())
         except submission.TooSoon:
             return None
 
@@ -131,9 +129,9 @@ async def test_aggregates_equal_a_recomputation_from_responses(org):
         for e in rng.sample(ELEMENTS, rng.choice([0, 0, 1, 2])):
             del answers[e]
         draft = submission.validate(counter, answers)
-        await submission.submit(org_engine(), counter, draft, channel="kiosk", lang="id",
-                                submission_key=f"agg-{i:04d}-key", token=None, device_key=None,
-                                now=start + timedelta(hours=7 * i), policy=_policy())
+        await submission.submit(org_engine(), submission.Pending(
+            counter=counter, draft=draft, channel="kiosk", lang="id",
+            submission_key=f"agg-{i:04d}-key", now=start + timedelta(hours=7 * i)), _policy())
     rows = await Response.select(Response.answers)
     stored = [json.loads(r["answers"]) for r in rows]
     expected = [[sum(1 for a in stored if a.get(e) == v) for v in range(1, 5)] for e in ELEMENTS]
@@ -160,27 +158,73 @@ def test_uncounted_responses_stay_out_of_aggregates():
     assert d == {}
 
 
-async def test_device_mark_and_rate_window(org):
+async def test_device_marks_and_rate_windows(org):
     now = datetime(2026, 5, 5, 2, 0, tzinfo=UTC)
     interval = timedelta(minutes=15)
-    assert await limits.device_allowed("1:dev", now, interval)
-    assert not await limits.device_allowed("1:dev", now + timedelta(minutes=14), interval)
-    assert await limits.device_allowed("1:dev", now + timedelta(minutes=15), interval)
-    hits = [await limits.rate_hit("net:a", now, 3, 60) for _ in range(4)]
-    assert hits == [True, True, True, False]
-    assert await limits.rate_hit("net:a", now + timedelta(seconds=60), 3, 60)  # next window
+    assert await limits.device_marks(["1:a", "1:b", "1:a"], now, interval) == {"1:a", "1:b"}
+    later = now + timedelta(minutes=14)
+    assert await limits.device_marks(["1:a", "1:c"], later, interval) == {"1:c"}
+    assert await limits.device_marks(["1:a"], now + timedelta(minutes=15), interval) == {"1:a"}
+    assert await limits.rate_hits({"net:a": 2, "net:b": 1}, now, 60) == {"net:a": 2, "net:b": 1}
+    assert await limits.rate_hits({"net:a": 2}, now, 60) == {"net:a": 4}
+    assert await limits.rate_hits({"net:a": 1}, now + timedelta(seconds=60), 60) == {"net:a": 1}
+
+
+async def test_a_batch_gives_each_item_its_own_outcome(org):
+    """Duplicates, a rate limit, a device interval and good items in one batch."""
+    counter = await submission.load_counter(org.counter)
+    draft = submission.validate(counter, FULL)
+    now = datetime.now(UTC)
+
+    def item(key, device, rate="net:x"):
+        return submission.Pending(counter=counter, draft=draft, channel="qr", lang="id",
+                                  submission_key=key, now=now, device_key=device,
+                                  rate_key=rate)
+
+    batch = [item("key-a-000", "d1"), item("key-a-000", "d1"), item("key-b-000", "d1"),
+             item("key-c-000", "d2"), item("key-d-000", "d3"), item("key-e-000", "d4", None)]
+    out = await submission.store_batch(org_engine(), batch, _policy(rate_limit=3))
+    assert isinstance(out[0], submission.Receipt) and not out[0].duplicate
+    assert isinstance(out[1], submission.Receipt) and out[1].duplicate
+    assert out[1].receipt == out[0].receipt
+    assert isinstance(out[2], submission.TooSoon)
+    assert isinstance(out[3], submission.Receipt)
+    assert isinstance(out[4], submission.RateLimited)
+    assert isinstance(out[5], submission.Receipt)
+    assert await Response.count() == 3
+    again = await submission.store_batch(org_engine(), [item("key-a-000", "d9")], _policy())
+    assert again[0].duplicate and again[0].receipt == out[0].receipt
+
+
+async def test_writer_batches_concurrent_submissions(org):
+    counter = await submission.load_counter(org.kiosk)
+    draft = submission.validate(counter, FULL)
+    writer = submission.Writer(org_engine(), _policy(), max_batch=16)
+    now = datetime.now(UTC)
+    try:
+        receipts = await asyncio.gather(*[
+            writer.submit(submission.Pending(counter=counter, draft=draft, channel="kiosk",
+                                             lang="id", submission_key=f"w-{i:05d}", now=now))
+            for i in range(100)
+        ] + [writer.submit(submission.Pending(counter=counter, draft=draft, channel="kiosk",
+                                              lang="id", submission_key="w-00000", now=now))])
+    finally:
+        await writer.close()
+    assert len({r.receipt for r in receipts}) == 100
+    assert receipts[-1].duplicate
+    assert await Response.count() == 100
+    assert (await UnitDayStats.select(UnitDayStats.n).first())["n"] == 100
 
 
 async def test_retention_erases_old_device_codes(org):
     counter = await submission.load_counter(org.counter)
     draft = submission.validate(counter, FULL)
     old = datetime.now(UTC) - timedelta(days=200)
-    await submission.submit(org_engine(), counter, draft, channel="qr", lang="id",
-                            submission_key="old-response-1", token=None, device_key="dev-old",
-                            now=old, policy=_policy())
-    await submission.submit(org_engine(), counter, draft, channel="qr", lang="id",
-                            submission_key="new-response-1", token=None, device_key="dev-new",
-                            now=datetime.now(UTC), policy=_policy())
+    for key, device, when in (("old-response-1", "dev-old", old),
+                              ("new-response-1", "dev-new", datetime.now(UTC))):
+        await submission.submit(org_engine(), submission.Pending(
+            counter=counter, draft=draft, channel="qr", lang="id", submission_key=key,
+            now=when, device_key=device), _policy())
     done = await retention.purge(datetime.now(UTC), timedelta(days=90), timedelta(minutes=15))
     assert done.device_codes == 1 and done.device_marks == 1
     rows = await Response.select(Response.submission_key, Response.device_hash).order_by(

@@ -1,0 +1,466 @@
+"""`suara score`: offline scoring of CSV files (official IKM and the performance index).
+
+No database is needed: responses, units and KPIs are read from CSV files (UTF-8, header row,
+optional BOM), aggregated, and passed to the pure engine in `scoring.engine`.
+
+Files:
+
+* responses (required): ``unit`` and the nine element columns (ratings 1–4 or empty), with
+  optional ``submitted_at, service, channel, gender, age, education, occupation, comment``;
+* units (optional): ``unit`` with optional ``name, agency, peer_group, volume``; without
+  it the units are those of the responses file, in order of first appearance;
+* KPIs (optional): ``unit, indicator, target, actual, direction, weight`` with optional
+  ``previous_actual``; ``actual`` may be empty (not yet reported).
+
+Any bad input prints one error naming the file, row (the header is row 1) and column to
+stderr and returns exit code 2, with nothing on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scoring.engine import score
+from scoring.ikm import ELEMENTS, GRADE_LABELS
+from scoring.inputs import Kpi, Parameters, UnitData, unit_data_from_responses
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+RESPONSE_REQUIRED = ("unit", *ELEMENTS)
+RESPONSE_OPTIONAL = (
+    "submitted_at",
+    "service",
+    "channel",
+    "gender",
+    "age",
+    "education",
+    "occupation",
+    "comment",
+)
+UNIT_REQUIRED = ("unit",)
+UNIT_OPTIONAL = ("name", "agency", "peer_group", "volume")
+KPI_REQUIRED = ("unit", "indicator", "target", "actual", "direction", "weight")
+KPI_OPTIONAL = ("previous_actual",)
+
+CSV_COLUMNS = (
+    "unit",
+    "name",
+    "agency",
+    "peer_group",
+    "n",
+    "status",
+    "ikm",
+    "grade",
+    "required_sample",
+    "mean",
+    "shrunk_mean",
+    "reliability",
+    "satisfaction",
+    "kpi",
+    "kpi_coverage",
+    "index",
+    "rank",
+    "rank_low",
+    "rank_median",
+    "rank_high",
+    "p_top3",
+    "funnel",
+)
+
+
+class InputError(Exception):
+    """A problem in an input file, located by file, row and column."""
+
+    def __init__(self, path: str, row: int | None, column: str | None, message: str) -> None:
+        where = path
+        if row is not None:
+            where += f": row {row}"
+        if column is not None:
+            where += f", column {column!r}" if row is not None else f": column {column!r}"
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    unit: str
+    name: str | None
+    agency: str | None
+    peer_group: str | None
+    volume: int | None
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register the ``score`` subcommand (its handler is ``run``)."""
+    p = subparsers.add_parser(
+        "score",
+        help="score units offline from CSV files (official IKM and the performance index)",
+        description="Compute the official IKM (PermenPANRB 14/2017) and the fair performance "
+        "index (method suara-2026.1) from CSV files, without a database.",
+    )
+    p.add_argument("--responses", required=True, metavar="R.csv", help="responses CSV")
+    p.add_argument("--units", metavar="U.csv", help="units CSV (agency, peer group, volume)")
+    p.add_argument("--kpis", metavar="K.csv", help="KPI CSV (targets and actuals)")
+    p.add_argument("--format", choices=("json", "table", "csv"), default="table")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    p.add_argument(
+        "--draws",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="bootstrap and sensitivity draws (default 2000)",
+    )
+    p.add_argument(
+        "--ikm-weight",
+        choices=("exact", "0.111", "0.11"),
+        default="exact",
+        help="element weight of the official IKM (default exact 1/9)",
+    )
+    p.add_argument(
+        "--ikm-round",
+        type=int,
+        default=None,
+        metavar="D",
+        help="round each weighted NRR to D decimals before summing",
+    )
+    p.add_argument(
+        "--w-satisfaction",
+        type=float,
+        default=0.5,
+        metavar="X",
+        help="weight of the satisfaction pillar in the index (default 0.5)",
+    )
+    p.set_defaults(func=run)
+    return p
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _rows(
+    path: str, required: Sequence[str], optional: Sequence[str]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(row number, {column: value})`` for each data row (the header is row 1)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        raise InputError(path, None, None, "file not found") from None
+    except UnicodeDecodeError:
+        raise InputError(path, None, None, "not valid UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(path, None, None, f"cannot read file ({exc.strerror})") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise InputError(path, 1, None, "empty file (a header row is required)")
+        columns = [h.strip() for h in header]
+        allowed = set(required) | set(optional)
+        seen: set[str] = set()
+        for column in columns:
+            if column not in allowed:
+                raise InputError(
+                    path,
+                    1,
+                    column,
+                    "unknown column (expected "
+                    f"{', '.join(required)}; optional {', '.join(optional)})",
+                )
+            if column in seen:
+                raise InputError(path, 1, column, "duplicate column")
+            seen.add(column)
+        for column in required:
+            if column not in seen:
+                raise InputError(path, 1, column, "missing required column")
+        for index, record in enumerate(reader, start=2):
+            if not record or all(not cell.strip() for cell in record):
+                continue  # blank line
+            if len(record) != len(columns):
+                raise InputError(
+                    path, index, None, f"has {len(record)} fields, the header has {len(columns)}"
+                )
+            yield index, {c: v.strip() for c, v in zip(columns, record, strict=True)}
+    except csv.Error as exc:
+        raise InputError(path, reader.line_num, None, f"malformed CSV ({exc})") from None
+
+
+def _rating(path: str, row: int, column: str, text: str) -> int | None:
+    if text == "":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(
+            path, row, column, f"rating {text!r} is not a number (1–4 or empty)"
+        ) from None
+    if not math.isfinite(value) or value != int(value) or not 1 <= value <= 4:
+        raise InputError(path, row, column, f"rating {text!r} is outside 1–4")
+    return int(value)
+
+
+def _number(path: str, row: int, column: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        hint = " (use a dot as decimal separator)" if "," in text else ""
+        raise InputError(path, row, column, f"{text!r} is not a number{hint}") from None
+    if not math.isfinite(value):
+        raise InputError(path, row, column, f"{text!r} is not a finite number")
+    return value
+
+
+def read_responses(path: str) -> dict[str, list[dict[str, int | None]]]:
+    """Responses grouped by unit code, units in order of first appearance."""
+    out: dict[str, list[dict[str, int | None]]] = {}
+    for row, record in _rows(path, RESPONSE_REQUIRED, RESPONSE_OPTIONAL):
+        unit = record["unit"]
+        if not unit:
+            raise InputError(path, row, "unit", "empty unit code")
+        answers = {code: _rating(path, row, code, record[code]) for code in ELEMENTS}
+        out.setdefault(unit, []).append(answers)
+    return out
+
+
+def read_units(path: str) -> list[UnitInfo]:
+    units: list[UnitInfo] = []
+    seen: set[str] = set()
+    for row, record in _rows(path, UNIT_REQUIRED, UNIT_OPTIONAL):
+        unit = record["unit"]
+        if not unit:
+            raise InputError(path, row, "unit", "empty unit code")
+        if unit in seen:
+            raise InputError(path, row, "unit", f"duplicate unit {unit!r}")
+        seen.add(unit)
+        volume_text = record.get("volume", "")
+        volume: int | None = None
+        if volume_text:
+            value = _number(path, row, "volume", volume_text)
+            if value != int(value) or value < 0:
+                raise InputError(
+                    path, row, "volume", f"{volume_text!r} is not a whole number of transactions"
+                )
+            volume = int(value)
+        units.append(
+            UnitInfo(
+                unit,
+                record.get("name") or None,
+                record.get("agency") or None,
+                record.get("peer_group") or None,
+                volume,
+            )
+        )
+    return units
+
+
+def read_kpis(path: str, known_units: set[str]) -> list[Kpi]:
+    kpis: list[Kpi] = []
+    seen: set[tuple[str, str]] = set()
+    for row, record in _rows(path, KPI_REQUIRED, KPI_OPTIONAL):
+        unit = record["unit"]
+        if unit not in known_units:
+            raise InputError(path, row, "unit", f"unknown unit {unit!r}")
+        indicator = record["indicator"]
+        if not indicator:
+            raise InputError(path, row, "indicator", "empty indicator name")
+        if indicator in ELEMENTS:
+            raise InputError(
+                path,
+                row,
+                "indicator",
+                f"{indicator!r} is an SKM element code; rename the indicator",
+            )
+        if (unit, indicator) in seen:
+            raise InputError(
+                path, row, "indicator", f"duplicate indicator {indicator!r} for unit {unit!r}"
+            )
+        seen.add((unit, indicator))
+        target = _number(path, row, "target", record["target"])
+        if target <= 0:
+            raise InputError(path, row, "target", f"target must be positive, got {target:g}")
+        actual = _number(path, row, "actual", record["actual"]) if record["actual"] else None
+        direction = record["direction"].lower()
+        if direction not in ("higher", "lower"):
+            raise InputError(
+                path, row, "direction", f"{record['direction']!r} must be 'higher' or 'lower'"
+            )
+        weight = _number(path, row, "weight", record["weight"])
+        if weight <= 0:
+            raise InputError(path, row, "weight", f"weight must be positive, got {weight:g}")
+        prev_text = record.get("previous_actual", "")
+        previous = _number(path, row, "previous_actual", prev_text) if prev_text else None
+        kpis.append(Kpi(unit, indicator, target, actual, direction, weight, previous))
+    return kpis
+
+
+def load(args: argparse.Namespace) -> tuple[list[UnitData], list[Kpi], dict[str, str]]:
+    """Read and validate every input file; returns engine units, KPIs and display names."""
+    responses = read_responses(args.responses)
+    if args.units:
+        infos = read_units(args.units)
+        known = {i.unit for i in infos}
+        for unit in responses:
+            if unit not in known:
+                row = _first_row(args.responses, unit)
+                raise InputError(
+                    args.responses, row, "unit", f"unknown unit {unit!r} (not in {args.units})"
+                )
+    else:
+        infos = [UnitInfo(u, None, None, None, None) for u in responses]
+    units = [
+        unit_data_from_responses(
+            i.unit, i.agency, i.peer_group, i.volume, responses.get(i.unit, [])
+        )
+        for i in infos
+    ]
+    kpis = read_kpis(args.kpis, {i.unit for i in infos}) if args.kpis else []
+    names = {i.unit: i.name for i in infos if i.name}
+    return units, kpis, names
+
+
+def _first_row(path: str, unit: str) -> int | None:
+    for row, record in _rows(path, RESPONSE_REQUIRED, RESPONSE_OPTIONAL):
+        if record["unit"] == unit:
+            return row
+    return None
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+def _fmt(value: float | None, digits: int) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def _interval(u: dict[str, Any]) -> str:
+    iv = u["rank_interval"]
+    if iv["low"] is None:
+        return ""
+    return str(iv["low"]) if iv["low"] == iv["high"] else f"{iv['low']}–{iv['high']}"
+
+
+def _display_order(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Ranked units by rank, then other units with an index (highest first), then the rest."""
+    ranked = sorted((u for u in units if u["rank"] is not None), key=lambda u: u["rank"])
+    indexed = sorted(
+        (u for u in units if u["rank"] is None and u["index"] is not None),
+        key=lambda u: -u["index"],
+    )
+    rest = [u for u in units if u["index"] is None]
+    return ranked + indexed + rest
+
+
+def render_table(result: dict[str, Any], names: dict[str, str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 140)
+    params = result["parameters"]
+    table = Table(
+        title="Suara Layanan — performance index (method suara-2026.1)",
+        caption=f"weights: satisfaction {params['w_satisfaction']:g}, "
+        f"KPI {params['w_kpi']:g}; {params['draws']} draws, seed {params['seed']}; "
+        "interval = 95% rank interval",
+    )
+    for header, justify in (
+        ("Rank", "right"),
+        ("Interval", "center"),
+        ("Unit", "left"),
+        ("n", "right"),
+        ("IKM", "right"),
+        ("Grade", "left"),
+        ("Satisfaction", "right"),
+        ("KPI", "right"),
+        ("Index", "right"),
+        ("Status", "left"),
+        ("Funnel", "left"),
+    ):
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    for u in _display_order(result["units"]):
+        grade = f"{u['grade']} {GRADE_LABELS[u['grade']]}" if u["grade"] else ""
+        label = names.get(u["unit"])
+        table.add_row(
+            "" if u["rank"] is None else str(u["rank"]),
+            _interval(u),
+            f"{label} ({u['unit']})" if label else u["unit"],
+            str(u["n"]),
+            _fmt(u["ikm"], 2),
+            grade,
+            _fmt(u["satisfaction"], 1),
+            _fmt(u["kpi"], 1),
+            _fmt(u["index"], 1),
+            u["status"].replace("_", " "),
+            u["funnel"] or "",
+        )
+    console.print(table)
+    agencies = [a for a in result["agencies"] if a["index"] is not None]
+    if agencies:
+        at = Table(title="Agencies")
+        for header in ("Rank", "Interval", "Agency", "Index"):
+            at.add_column(header)
+        for a in sorted(agencies, key=lambda a: a["rank"]):
+            iv = a["rank_interval"]
+            span = (
+                ""
+                if iv["low"] is None
+                else (str(iv["low"]) if iv["low"] == iv["high"] else f"{iv['low']}–{iv['high']}")
+            )
+            at.add_row(str(a["rank"]), span, a["agency"], _fmt(a["index"], 1))
+        console.print(at)
+
+
+def render_csv(result: dict[str, Any], names: dict[str, str]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for u in result["units"]:
+        iv = u["rank_interval"]
+        row = {
+            **{k: u[k] for k in CSV_COLUMNS if k in u},
+            "name": names.get(u["unit"]),
+            "rank_low": iv["low"],
+            "rank_median": iv["median"],
+            "rank_high": iv["high"],
+            "p_top3": iv["p_top3"],
+        }
+        writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``suara score``; returns the exit code (2 for bad input)."""
+    try:
+        params = Parameters(
+            w_satisfaction=args.w_satisfaction,
+            seed=args.seed,
+            draws=args.draws,
+            ikm_weight=args.ikm_weight,
+            ikm_round=args.ikm_round,
+        )
+    except ValueError as exc:
+        print(f"suara score: invalid option: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        units, kpis, names = load(args)
+        result = score(units, kpis, params)
+    except InputError as exc:
+        print(f"suara score: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ValueError as exc:  # anything the engine still rejects
+        print(f"suara score: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    if args.format == "json":
+        sys.stdout.write(json.dumps(result, allow_nan=False, ensure_ascii=False, indent=2))
+        sys.stdout.write("\n")
+    elif args.format == "csv":
+        render_csv(result, names)
+    else:
+        render_table(result, names)
+    return EXIT_OK

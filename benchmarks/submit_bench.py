@@ -1,0 +1,173 @@
+"""Submission throughput benchmark.
+
+Starts `suara serve` (N workers) on PostgreSQL and on SQLite, measures with wrk:
+  1. the bare endpoint GET /health/live (no database) of the same server,
+  2. POST /api/v1/responses (validation, device interval, rate limit, insert, aggregates),
+then checks that no acknowledged response was lost or stored twice, and that the daily
+aggregates add up to the stored responses. Prints a table of figures.
+
+Usage:  python benchmarks/submit_bench.py [--pg URL] [--workers 2] [--seconds 10]
+Needs wrk (`apt-get install wrk`) and a PostgreSQL server for the PostgreSQL run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LUA = Path(__file__).with_name("submit.lua")
+
+
+def wait_ready(port: int, timeout: float = 120) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("server did not become ready")
+
+
+def worker_rss_mb(server_pid: int) -> list[float]:
+    """Resident memory of the uvicorn worker processes (children of the server)."""
+    out = subprocess.run(["ps", "-o", "pid=,rss=", "--ppid", str(server_pid)],
+                         capture_output=True, text=True).stdout
+    sizes = [int(line.split()[1]) / 1024 for line in out.splitlines() if line.strip()]
+    if not sizes:  # single worker: the server process itself
+        out = subprocess.run(["ps", "-o", "rss=", "-p", str(server_pid)],
+                             capture_output=True, text=True).stdout
+        sizes = [int(out.strip()) / 1024]
+    return sizes
+
+
+def wrk(port: int, seconds: int, connections: int, path: str, script: Path | None,
+        env: dict[str, str]) -> tuple[float, str]:
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        cmd += ["-s", str(script)]
+    cmd.append(f"http://127.0.0.1:{port}{path}")
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return rps, out
+
+
+async def prepare(url: str, counters: int) -> list[str]:
+    """Fresh schema, migrations, and a small organisation of normal (non-kiosk) counters."""
+    os.environ["DATABASE_URL"] = url
+    sys.path.insert(0, str(ROOT))
+    from piccolo_conf import DB
+
+    from feedback import engine as db
+    from feedback.tables import Agency, Counter, Unit
+    from tests.support import reset_database
+
+    await reset_database(DB)
+    await db.start(DB)
+    agency = Agency(code="bench", name="Benchmark Agency")
+    await agency.save()
+    units = [Unit(code=f"bench-{i}", name=f"Benchmark Unit {i}", agency=agency.id,
+                  peer_group="bench") for i in range(counters)]
+    await Unit.insert(*units)
+    codes = [f"BENCH{i:03d}" for i in range(counters)]
+    await Counter.insert(*[Counter(code=c, unit=u.id, name="Loket", secret="00" * 32)
+                           for c, u in zip(codes, units, strict=True)])
+    await db.stop(DB)
+    return codes
+
+
+async def verify(url: str) -> dict[str, int]:
+    from piccolo_conf import DB
+
+    from feedback import engine as db
+    from feedback.tables import Response, UnitDayStats
+
+    await db.start(DB)
+    rows = await Response.count()
+    keys = await Response.count(distinct=[Response.submission_key])
+    stats = await UnitDayStats.raw('SELECT COALESCE(SUM("n"), 0) AS n FROM "unit_day_stats"')
+    await db.stop(DB)
+    return {"rows": rows, "distinct_keys": keys, "aggregate_n": int(stats[0]["n"])}
+
+
+def run_engine(name: str, url: str, args: argparse.Namespace) -> dict[str, object]:
+    codes = asyncio.run(prepare(url, 20))
+    workdir = tempfile.mkdtemp(prefix="suara-bench-")
+    env = dict(os.environ, DATABASE_URL=url, SUARA_TRUST_PROXY="1",
+               SUARA_SECRET="bench", COUNTERS=",".join(codes), RUN_ID=str(int(time.time())))
+    server = subprocess.Popen(
+        [shutil.which("suara") or "suara", "serve", "--port", str(args.port),
+         "--workers", str(args.workers)],
+        cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_ready(args.port)
+        wrk(args.port, 2, args.connections, "/health/live", None, env)  # warm-up
+        bare, _ = wrk(args.port, args.seconds, args.connections, "/health/live", None, env)
+        submit, out = wrk(args.port, args.seconds, args.connections, "/api/v1/responses", LUA,
+                          env)
+        status = dict(re.findall(r"(\w+)=(\d+)", re.search(r"STATUS (.*)", out).group(1)))
+        p99 = re.search(r"99%\s+(\S+)", out).group(1)
+        rss = worker_rss_mb(server.pid)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    check = asyncio.run(verify(url))
+    created = int(status["created"])
+    in_flight = check["rows"] - created
+    ok = (check["rows"] == check["distinct_keys"] == check["aggregate_n"]
+          and 0 <= in_flight <= args.connections and int(status["other"]) == 0)
+    return {
+        "engine": name, "bare_rps": bare, "submit_rps": submit, "ratio": submit / bare,
+        "p99": p99, "acknowledged": created, "stored": check["rows"],
+        "in_flight_at_stop": in_flight, "errors": int(status["other"]),
+        "rss_mb": max(rss), "consistent": ok,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg", default=os.environ.get(
+        "BENCH_PG_URL", "postgresql://postgres:postgres@127.0.0.1:5432/suara_bench"))
+    parser.add_argument("--sqlite", default=None, help="SQLite file (default: a temp file)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--port", type=int, default=8811)
+    parser.add_argument("--only", choices=["postgresql", "sqlite"])
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is needed: apt-get install wrk", file=sys.stderr)
+        return 2
+    sqlite_url = f"sqlite:///{args.sqlite or tempfile.mkdtemp() + '/bench.db'}"
+    results = []
+    for name, url in (("postgresql", args.pg), ("sqlite", sqlite_url)):
+        if args.only and args.only != name:
+            continue
+        results.append(run_engine(name, url, args))
+    print(f"\nworkers={args.workers} connections={args.connections} seconds={args.seconds} "
+          f"cores={os.cpu_count()} (wrk runs on the same machine)")
+    header = ("engine", "bare_rps", "submit_rps", "ratio", "p99", "acknowledged", "stored",
+              "in_flight_at_stop", "errors", "rss_mb", "consistent")
+    print(" | ".join(header))
+    for r in results:
+        print(" | ".join(f"{r[h]:.1f}" if isinstance(r[h], float) and h != "ratio"
+                         else f"{r[h]:.1%}" if h == "ratio" else str(r[h]) for h in header))
+    return 0 if all(r["consistent"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
