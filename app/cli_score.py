@@ -243,12 +243,15 @@ def read_units(path: str) -> list[UnitInfo]:
         volume_text = record.get("volume", "")
         volume: int | None = None
         if volume_text:
-            value = _number(path, row, "volume", volume_text)
-            if value != int(value) or value < 0:
+            # Digits only: "1.000" is a thousand in Indonesian usage, so separators are refused.
+            if not (volume_text.isascii() and volume_text.isdigit()):
                 raise InputError(
-                    path, row, "volume", f"{volume_text!r} is not a whole number of transactions"
+                    path,
+                    row,
+                    "volume",
+                    f"{volume_text!r} is not a whole number of transactions (digits only)",
                 )
-            volume = int(value)
+            volume = int(volume_text)
         units.append(
             UnitInfo(
                 unit,

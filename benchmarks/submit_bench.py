@@ -102,8 +102,15 @@ async def verify(url: str) -> dict[str, int]:
     return {"rows": rows, "distinct_keys": keys, "aggregate_n": int(stats[0]["n"])}
 
 
+def in_subprocess(phase: str, url: str) -> str:
+    """Run a database phase in a fresh interpreter: the engine is chosen at import time."""
+    out = subprocess.run([sys.executable, __file__, "--phase", phase, "--url", url],
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    return out.stdout.strip().splitlines()[-1]
+
+
 def run_engine(name: str, url: str, args: argparse.Namespace) -> dict[str, object]:
-    codes = asyncio.run(prepare(url, 20))
+    codes = in_subprocess("prepare", url).split(",")
     workdir = tempfile.mkdtemp(prefix="suara-bench-")
     env = dict(os.environ, DATABASE_URL=url, SUARA_TRUST_PROXY="1",
                SUARA_SECRET="bench", COUNTERS=",".join(codes), RUN_ID=str(int(time.time())))
@@ -125,7 +132,8 @@ def run_engine(name: str, url: str, args: argparse.Namespace) -> dict[str, objec
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    check = asyncio.run(verify(url))
+    check = dict(kv.split("=") for kv in in_subprocess("verify", url).split(","))
+    check = {k: int(v) for k, v in check.items()}
     created = int(status["created"])
     in_flight = check["rows"] - created
     ok = (check["rows"] == check["distinct_keys"] == check["aggregate_n"]
@@ -148,7 +156,17 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--port", type=int, default=8811)
     parser.add_argument("--only", choices=["postgresql", "sqlite"])
+    parser.add_argument("--phase", choices=["prepare", "verify"], help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.phase:
+        os.environ["DATABASE_URL"] = args.url
+    if args.phase == "prepare":
+        print(",".join(asyncio.run(prepare(args.url, 20))))
+        return 0
+    if args.phase == "verify":
+        print(",".join(f"{k}={v}" for k, v in asyncio.run(verify(args.url)).items()))
+        return 0
     if not shutil.which("wrk"):
         print("wrk is needed: apt-get install wrk", file=sys.stderr)
         return 2

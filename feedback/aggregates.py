@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from feedback.tables import UnitDayScore, UnitDayStats
+from piccolo.engine.base import Engine
+
+from feedback.sql import fetch, values
+from feedback.tables import UnitDayStats
 from scoring.ikm import ELEMENTS, is_counted
 
 COUNT_COLUMNS: tuple[str, ...] = tuple(f"{e}_{a}" for e in ELEMENTS for a in range(1, 5))
@@ -64,13 +67,12 @@ _ROWS_PER_STATEMENT = 200  # well below the bound-parameter limits of both engin
 
 def _upsert_sql(table: str, columns: tuple[str, ...], rows: int, conflict: str,
                 update: str) -> str:
-    values = "(" + ", ".join("{}" for _ in columns) + ")"
     quoted = ", ".join(f'"{c}"' for c in columns)
-    return (f'INSERT INTO "{table}" ({quoted}) VALUES {", ".join([values] * rows)} '
+    return (f'INSERT INTO "{table}" ({quoted}) VALUES {values(rows, len(columns))} '
             f"ON CONFLICT ({conflict}) DO UPDATE SET {update}")
 
 
-async def apply(batch: Mapping[tuple[int, date], DayDelta]) -> None:
+async def apply(engine: Engine, batch: Mapping[tuple[int, date], DayDelta]) -> None:
     """Add deltas to the stored aggregates with multi-row upserts (call inside the caller's
     transaction). Rows go in key order, so concurrent writers lock them in the same order."""
     stats: list[tuple[Any, ...]] = []
@@ -82,13 +84,13 @@ async def apply(batch: Mapping[tuple[int, date], DayDelta]) -> None:
         chunk = stats[start:start + _ROWS_PER_STATEMENT]
         sql = _upsert_sql("unit_day_stats", _STATS_COLUMNS, len(chunk), '"unit", "day"',
                           _STATS_INCREMENTS)
-        await UnitDayStats.raw(sql, *(v for row in chunk for v in row))
+        await fetch(engine, sql, *(v for row in chunk for v in row))
     for start in range(0, len(scores), _ROWS_PER_STATEMENT):
         chunk = scores[start:start + _ROWS_PER_STATEMENT]
         sql = _upsert_sql("unit_day_score", _SCORE_COLUMNS, len(chunk),
                           '"unit", "day", "answered", "total"',
                           '"count" = "unit_day_score"."count" + excluded."count"')
-        await UnitDayScore.raw(sql, *(v for row in chunk for v in row))
+        await fetch(engine, sql, *(v for row in chunk for v in row))
 
 
 _SUMS = [f'COALESCE(SUM("{c}"), 0) AS "{c}"' for c in ("n", *COUNT_COLUMNS)]

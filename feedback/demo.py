@@ -35,11 +35,10 @@ from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 from piccolo.utils.encoding import dump_json
 
-from feedback import skm
-from feedback.aggregates import COUNT_COLUMNS, deltas
+from feedback import aggregates, skm
 from feedback.engine import transaction
 from feedback.submission import _RECEIPT_ALPHABET as RECEIPT_ALPHABET
-from feedback.submission import WITA, current_questionnaire_id, wita_day
+from feedback.submission import WITA, Policy, current_questionnaire_id, wita_day
 from feedback.tables import (
     Agency,
     Counter,
@@ -47,8 +46,6 @@ from feedback.tables import (
     Service,
     TicketToken,
     Unit,
-    UnitDayScore,
-    UnitDayStats,
 )
 from feedback.tokens import mint_offline
 from scoring.ikm import ELEMENTS, min_answered
@@ -61,9 +58,13 @@ __all__ = [
     "PlannedAgency",
     "PlannedCounter",
     "PlannedUnit",
+    "Simulation",
     "load_demo",
     "plan_organisation",
+    "simulate",
 ]
+
+TOKEN_TTL = Policy().token_ttl  # validity of the demo's ticket tokens
 
 # Public counter codes: no I, O, 0 or 1 (easy to read aloud and to type from a poster).
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -563,12 +564,6 @@ _GROUP_NEGATIVE = {
 }
 
 
-@dataclass
-class _Generated:
-    rows: list[dict]  # Response column values, sorted by submitted_at
-    tokens: list[tuple[int, str, datetime, datetime]]  # (row index, code, issued, used)
-
-
 def _allocate(units: Sequence[PlannedUnit], total: int, rng: np.random.Generator,
               participation: np.ndarray) -> np.ndarray:
     """Responses per unit: a few units get a fixed small number, the rest share the total
@@ -703,12 +698,11 @@ def _comment(answers_row: np.ndarray, group: str, rng: np.random.Generator) -> s
     return _NEUTRAL[rng.integers(len(_NEUTRAL))]
 
 
-def _codes(n: int, length: int, alphabet: str, rng: np.random.Generator,
-           taken: set[str] | None = None) -> list[str]:
+def _codes(n: int, length: int, alphabet: str, rng: np.random.Generator) -> list[str]:
     """n distinct random codes."""
     letters = np.array(list(alphabet))
     out: list[str] = []
-    seen = set(taken or ())
+    seen: set[str] = set()
     while len(out) < n:
         block = letters[rng.integers(0, len(alphabet), size=(n - len(out), length))]
         for chars in block:
@@ -719,12 +713,37 @@ def _codes(n: int, length: int, alphabet: str, rng: np.random.Generator,
     return out
 
 
-def _simulate(
-    agencies: Sequence[PlannedAgency], unit_ids: dict[str, int],
-    counter_ids: dict[str, int], service_ids: dict[tuple[str, str], int],
-    questionnaire_id: int, total: int, seed: int, now: datetime,
-) -> _Generated:
-    units = [u for a in agencies for u in a.units]
+@dataclass
+class Simulation:
+    """Simulated responses in time order, as arrays (built before anything is written)."""
+
+    units: tuple[PlannedUnit, ...]
+    unit: np.ndarray  # index into units
+    counter: np.ndarray  # counter code
+    service: np.ndarray  # service code or None
+    answers: np.ndarray  # n x 9, ELEMENTS order, 0 = not answered
+    submitted: np.ndarray  # UTC epoch seconds
+    channel: np.ndarray
+    lang: np.ndarray
+    profile: dict[str, np.ndarray]  # gender, age_band, education, occupation (or None)
+    comment: np.ndarray  # str or None
+    receipt: list[str]
+    submission_key: list[str]
+    device: np.ndarray  # n x 16 bytes
+    token: np.ndarray  # offline ticket token or None
+    token_issued: np.ndarray  # UTC epoch seconds the ticket was printed (ticket rows)
+
+    def __len__(self) -> int:
+        return len(self.unit)
+
+    def given(self, k: int) -> dict[str, int]:
+        return {e: a for e, a in zip(ELEMENTS, self.answers[k].tolist(), strict=True) if a}
+
+
+def simulate(plan: Sequence[PlannedAgency], responses: int, seed: int,
+             now: datetime) -> Simulation:
+    """The demo's responses (pure: the same arguments give the same responses)."""
+    units = tuple(u for a in plan for u in a.units)
     n_units = len(units)
     # Hidden characteristics of the units: the same for a seed whatever the total.
     hidden = np.random.default_rng([seed, 2])
@@ -733,11 +752,11 @@ def _simulate(
         if u.quality is not None:
             quality[i] = u.quality
     unit_elem = hidden.normal(0.0, 0.15, size=(n_units, len(ELEMENTS)))
-    trend = hidden.normal(0.05, 0.18, size=n_units)  # change over the year, latent units
+    trend = hidden.normal(0.05, 0.18, size=n_units)  # latent change over the year
     participation = hidden.lognormal(0.0, 0.35, size=n_units)
 
-    rng = np.random.default_rng([seed, 3, total])
-    counts = _allocate(units, total, rng, participation)
+    rng = np.random.default_rng([seed, 3, responses])
+    counts = _allocate(units, responses, rng, participation)
     unit_idx = np.repeat(np.arange(n_units), counts)
     n = len(unit_idx)
 
@@ -749,7 +768,6 @@ def _simulate(
     t_frac = np.clip((ts - window_start) / (DAYS_BACK * 86400), 0.0, 1.0)
 
     answers = _answers(unit_idx, t_frac, units, quality, unit_elem, trend, rng)
-    answered = (answers > 0).sum(axis=1)
 
     # Counter and service per response.
     counter_of = np.empty(n, dtype=object)
@@ -769,76 +787,53 @@ def _simulate(
             # Popular services first: weights 1, 1/2, 1/3...
             sw = 1.0 / np.arange(1, len(c.services) + 1)
             chosen = rng.choice(len(c.services), size=len(sel), p=sw / sw.sum())
-            ids = np.array([service_ids[(u.code, s)] for s in c.services], dtype=object)
             named = with_service[picks == j]
-            service_of[sel[named]] = ids[chosen[named]]
+            service_of[sel[named]] = np.array(c.services, dtype=object)[chosen[named]]
 
     queue = np.array([u.queue for u in units])[unit_idx]
     ticket = ~is_kiosk & queue & (rng.random(n) < 0.18)
     channel = np.where(is_kiosk, "kiosk", np.where(ticket, "ticket", "qr"))
     lang = np.where(rng.random(n) < 0.02, "en", "id")
 
-    profile = rng.random(n) < _PROFILE_P
-    fields = {}
+    with_profile = rng.random(n) < _PROFILE_P
+    profile = {}
     for name, (options, p) in (("gender", _GENDER), ("age_band", _AGE),
                                ("education", _EDU), ("occupation", _OCC)):
         values = _choose(options, p, n, rng)
-        keep = profile & (rng.random(n) >= 0.05)
-        fields[name] = np.where(keep, values, None)
+        keep = with_profile & (rng.random(n) >= 0.05)
+        profile[name] = np.where(keep, values, None)
 
-    has_comment = rng.random(n) < _COMMENT_P
-    groups = [u.peer_group for u in units]
+    comment = np.full(n, None, dtype=object)
+    for k in np.flatnonzero(rng.random(n) < _COMMENT_P):
+        comment[k] = _comment(answers[k], units[unit_idx[k]].peer_group, rng)
+
     receipts = _codes(n, 8, RECEIPT_ALPHABET, rng)
     keys = _codes(n, 32, "0123456789abcdef", rng)
     devices = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
 
+    # Verified responses used an offline ticket token printed by the queue machine
+    # 3 minutes to 2 hours before the rating.
     secrets_by_code = {c.code: c.secret for u in units for c in u.counters}
-    tokens: list[tuple[int, str, datetime, datetime]] = []
-    token_codes: set[str] = set()
-    rows: list[dict] = []
-    unit_codes = [u.code for u in units]
-    for k in range(n):
-        row_answers = answers[k]
-        given = {e: int(a) for e, a in zip(ELEMENTS, row_answers.tolist(), strict=True) if a}
-        submitted = datetime.fromtimestamp(int(ts[k]), UTC)
-        u = int(unit_idx[k])
-        token = None
-        if ticket[k]:
-            code = counter_of[k]
-            issued = submitted - timedelta(minutes=int(rng.integers(3, 120)))
-            while True:
-                token = mint_offline(secrets_by_code[code], code, issued,
-                                     int(rng.integers(0, 1 << 24)))
-                if token not in token_codes:
-                    break
-            token_codes.add(token)
-            tokens.append((k, token, issued, submitted))
-        rows.append({
-            "counter": counter_ids[counter_of[k]],
-            "unit": unit_ids[unit_codes[u]],
-            "questionnaire": questionnaire_id,
-            "service": service_of[k],
-            "answers": given,
-            "answered": int(answered[k]),
-            "counted": bool(answered[k] >= min_answered()),
-            "gender": fields["gender"][k],
-            "age_band": fields["age_band"][k],
-            "education": fields["education"][k],
-            "occupation": fields["occupation"][k],
-            "comment": _comment(row_answers, groups[u], rng) if has_comment[k] else None,
-            "channel": str(channel[k]),
-            "lang": str(lang[k]),
-            "submitted_at": submitted,
-            "receipt": receipts[k],
-            "submission_key": keys[k],
-            "verified": bool(ticket[k]),
-            "token": token,
-            "device_hash": devices[k].tobytes().hex(),
-            "flags": [],
-            "excluded": False,
-            "excluded_reason": None,
-        })
-    return _Generated(rows=rows, tokens=tokens)
+    token = np.full(n, None, dtype=object)
+    issued = np.zeros(n, dtype=np.int64)
+    seen: set[str] = set()
+    for k in np.flatnonzero(ticket):
+        issued[k] = ts[k] - int(rng.integers(3, 120)) * 60
+        moment = datetime.fromtimestamp(int(issued[k]), UTC)
+        while True:
+            code = mint_offline(secrets_by_code[counter_of[k]], counter_of[k], moment,
+                                int(rng.integers(0, 1 << 24)))
+            if code not in seen:
+                break
+        seen.add(code)
+        token[k] = code
+
+    return Simulation(
+        units=units, unit=unit_idx, counter=counter_of, service=service_of, answers=answers,
+        submitted=ts, channel=channel, lang=lang, profile=profile, comment=comment,
+        receipt=receipts, submission_key=keys, device=devices, token=token,
+        token_issued=issued,
+    )
 
 
 # ---------------------------------------------------------------------------- loading
@@ -861,46 +856,53 @@ async def _insert_chunked(engine: Engine, table: type[Table], instances: list,
         await table.insert(*instances[start:start + size])
 
 
-async def _bulk_insert(
-    engine: Engine, connection: Any, table: type[Table], rows: Sequence[dict[str, Any]],
-    wanted: int, progress: Callable[[int], None] | None = None,
-) -> None:
-    """Insert plain dicts (keys: column names) with the driver's `executemany` on the
+class _BulkWriter:
+    """Inserts lists of values (in `names` order) with the driver's `executemany` on the
     transaction's connection. The values are those `table.insert(table(**row))` would
     send (JSON columns serialised with Piccolo's `dump_json`; dates and times converted by
     the same sqlite3 adapters / asyncpg codecs), so the stored rows are identical; building
-    a Piccolo instance and query string per row would cost ~0.2 ms a row (10 s here)."""
-    if not rows:
-        return
-    names = list(rows[0])
-    columns = [table._meta.get_column_by_name(name) for name in names]
-    json_at = [i for i, c in enumerate(columns) if isinstance(c, JSON | JSONB)]
-    quoted = ", ".join('"' + c._meta.db_column_name + '"' for c in columns)
-    head = f"INSERT INTO {table._meta.get_formatted_tablename()} ({quoted}) VALUES "
-    if isinstance(engine, SQLiteEngine):
-        sql = head + "(" + ", ".join("?" for _ in names) + ")"
-    elif isinstance(engine, PostgresEngine):
-        sql = head + "(" + ", ".join(f"${i}" for i in range(1, len(names) + 1)) + ")"
-    else:  # another engine: multi-row INSERTs through Piccolo
-        sql = None
-        wanted = _batch_size(engine, len(names), wanted)
-    one = "(" + ", ".join("{}" for _ in names) + ")"
-    for start in range(0, len(rows), wanted):
-        chunk = rows[start:start + wanted]
-        records = []
-        for row in chunk:
-            record = [row[name] for name in names]
-            for i in json_at:
+    a Piccolo instance and query string per row costs ~0.2 ms a row (10 s for the demo)."""
+
+    def __init__(self, engine: Engine, connection: Any, table: type[Table],
+                 names: Sequence[str], chunk: int = 2000) -> None:
+        columns = [table._meta.get_column_by_name(name) for name in names]
+        self.table = table
+        self.connection = connection
+        self.json_at = [i for i, c in enumerate(columns) if isinstance(c, JSON | JSONB)]
+        quoted = ", ".join('"' + c._meta.db_column_name + '"' for c in columns)
+        self.head = f"INSERT INTO {table._meta.get_formatted_tablename()} ({quoted}) VALUES "
+        self.chunk = chunk
+        if isinstance(engine, SQLiteEngine):
+            self.sql: str | None = self.head + "(" + ", ".join("?" for _ in names) + ")"
+        elif isinstance(engine, PostgresEngine):
+            placeholders = ", ".join(f"${i}" for i in range(1, len(names) + 1))
+            self.sql = self.head + "(" + placeholders + ")"
+        else:  # another engine: multi-row INSERTs through Piccolo
+            self.sql = None
+            self.chunk = _batch_size(engine, len(names), chunk)
+        self.one = "(" + ", ".join("{}" for _ in names) + ")"
+
+    async def write(self, records: list[list[Any]]) -> None:
+        for record in records:
+            for i in self.json_at:
                 if record[i] is not None and not isinstance(record[i], str):
                     record[i] = dump_json(record[i])
-            records.append(record)
-        if sql is not None:
-            await connection.executemany(sql, records)
-        else:
-            await table.raw(head + ", ".join([one] * len(chunk)),
-                            *[v for record in records for v in record])
-        if progress is not None:
-            progress(len(chunk))
+        for start in range(0, len(records), self.chunk):
+            part = records[start:start + self.chunk]
+            if self.sql is not None:
+                await self.connection.executemany(self.sql, part)
+            else:
+                await self.table.raw(self.head + ", ".join([self.one] * len(part)),
+                                     *[v for record in part for v in record])
+
+
+_CHUNK = 2000
+_RESPONSE_COLUMNS = (
+    "counter", "unit", "questionnaire", "service", "answers", "answered", "counted",
+    "gender", "age_band", "education", "occupation", "comment", "channel", "lang",
+    "submitted_at", "receipt", "submission_key", "verified", "token", "device_hash", "flags",
+    "excluded", "excluded_reason",
+)
 
 
 async def load_demo(
@@ -919,6 +921,13 @@ async def load_demo(
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     plan = plan_organisation(seed)
+    sim = simulate(plan, responses, seed, now)
+    # What the responses add to the daily aggregates, keyed by unit index until units have ids.
+    day_deltas = aggregates.deltas(
+        (int(sim.unit[k]), wita_day(datetime.fromtimestamp(int(sim.submitted[k]), UTC)),
+         sim.given(k))
+        for k in range(len(sim))
+    )
 
     async with transaction(engine) as tx:
         existing = await Agency.count()
@@ -946,9 +955,9 @@ async def load_demo(
             for a in plan for u in a.units for code, name_id, name_en in u.services
         ]
         await _insert_chunked(engine, Service, service_rows, 1000)
-        by_unit_id = {v: k for k, v in unit_ids.items()}
+        code_of_unit = {v: k for k, v in unit_ids.items()}
         service_ids = {
-            (by_unit_id[r["unit"]], r["code"]): r["id"]
+            (code_of_unit[r["unit"]], r["code"]): r["id"]
             for r in await Service.select(Service.id, Service.unit, Service.code)
         }
 
@@ -960,50 +969,62 @@ async def load_demo(
         await _insert_chunked(engine, Counter, counter_rows, 1000)
         counter_ids = {r["code"]: r["id"] for r in await Counter.select(Counter.id, Counter.code)}
 
-        generated = _simulate(plan, unit_ids, counter_ids, service_ids, questionnaire_id,
-                              responses, seed, now)
-        await _bulk_insert(engine, tx.connection, Response, generated.rows, 2000,
-                           progress)
+        # Responses, a chunk at a time (a million responses need no more memory than 2,000).
+        unit_id_of = [unit_ids[u.code] for u in sim.units]
+        writer = _BulkWriter(engine, tx.connection, Response, _RESPONSE_COLUMNS)
+        for start in range(0, len(sim), _CHUNK):
+            records = []
+            for k in range(start, min(start + _CHUNK, len(sim))):
+                unit = sim.units[sim.unit[k]]
+                answers = sim.given(k)
+                service = sim.service[k]
+                token = sim.token[k]
+                records.append([
+                    counter_ids[sim.counter[k]], unit_id_of[sim.unit[k]], questionnaire_id,
+                    None if service is None else service_ids[(unit.code, service)],
+                    answers, len(answers), len(answers) >= min_answered(),
+                    sim.profile["gender"][k], sim.profile["age_band"][k],
+                    sim.profile["education"][k], sim.profile["occupation"][k],
+                    sim.comment[k], str(sim.channel[k]), str(sim.lang[k]),
+                    datetime.fromtimestamp(int(sim.submitted[k]), UTC),
+                    sim.receipt[k], sim.submission_key[k], token is not None, token,
+                    sim.device[k].tobytes().hex(), [], False, None,
+                ])
+            await writer.write(records)
+            if progress is not None:
+                progress(len(records))
 
-        if generated.tokens:
-            ids = {
-                r["receipt"]: r["id"]
-                for r in await Response.select(Response.id, Response.receipt)
-                .where(Response.verified == True)  # noqa: E712
-            }
-            token_rows = []
-            for k, code, issued, used in generated.tokens:
-                row = generated.rows[k]
-                issued_minute = issued.replace(second=0, microsecond=0)
-                token_rows.append({
-                    "code": code, "counter": row["counter"], "kind": "offline",
-                    "created_at": issued_minute,
-                    "expires_at": issued_minute + timedelta(hours=24),
-                    "used_at": used, "response": ids[row["receipt"]],
-                })
-            await _bulk_insert(engine, tx.connection, TicketToken, token_rows, 2000)
-
-        await _write_aggregates(engine, tx.connection, generated.rows)
+        await _write_tokens(engine, tx.connection, sim, counter_ids)
+        # The per-unit-day aggregates, written by the submission path's own upserts.
+        await aggregates.apply(engine, {(unit_id_of[unit], day): delta
+                                        for (unit, day), delta in day_deltas.items()})
 
     return DemoSummary(
         agencies=len(agency_rows), units=len(unit_rows), counters=len(counter_rows),
-        services=len(service_rows), responses=len(generated.rows),
+        services=len(service_rows), responses=len(sim),
     )
 
 
-async def _write_aggregates(engine: Engine, connection: Any,
-                            rows: Sequence[dict]) -> None:
-    """The aggregates `aggregates.apply(deltas(...))` would write into empty tables, as
-    multi-row INSERTs (apply's per-unit-day upserts take tens of seconds for a year)."""
-    batch = deltas((r["unit"], wita_day(r["submitted_at"]), r["answers"]) for r in rows)
-    stats, scores = [], []
-    for (unit_id, day), d in batch.items():
-        stats.append({
-            "unit": unit_id, "day": day, "n": d.n, "sum_score": d.sum_score,
-            "sum_score_sq": d.sum_score_sq, **dict(zip(COUNT_COLUMNS, d.counts, strict=True)),
-        })
-        for (answered, total), count in d.scores.items():
-            scores.append({"unit": unit_id, "day": day, "answered": answered, "total": total,
-                           "count": count})
-    await _bulk_insert(engine, connection, UnitDayStats, stats, 2000)
-    await _bulk_insert(engine, connection, UnitDayScore, scores, 2000)
+async def _write_tokens(engine: Engine, connection: Any, sim: Simulation,
+                        counter_ids: dict[str, int]) -> None:
+    """The offline ticket tokens the verified responses used, stored as on first use."""
+    used = np.flatnonzero(sim.token != None)  # noqa: E711
+    if not len(used):
+        return
+    response_ids = {
+        r["receipt"]: r["id"]
+        for r in await Response.select(Response.id, Response.receipt)
+        .where(Response.verified == True)  # noqa: E712
+    }
+    records = []
+    for k in used:
+        issued = datetime.fromtimestamp(int(sim.token_issued[k]) // 60 * 60, UTC)
+        records.append([
+            sim.token[k], counter_ids[sim.counter[k]], "offline", issued,
+            issued + TOKEN_TTL, datetime.fromtimestamp(int(sim.submitted[k]), UTC),
+            response_ids[sim.receipt[k]],
+        ])
+    writer = _BulkWriter(engine, connection, TicketToken, (
+        "code", "counter", "kind", "created_at", "expires_at", "used_at", "response"))
+    await writer.write(records)
+

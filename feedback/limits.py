@@ -1,5 +1,6 @@
 """Abuse limits shared by every worker process (stored in the database, never in memory).
-Each function handles a whole batch of submissions with one multi-row upsert.
+Each function handles a whole batch of submissions with one multi-row upsert, inside the
+caller's transaction.
 
 - `device_marks`: a device may rate the same counter again only after an interval.
 - `rate_hits`: fixed-window request counters per client key (a salted hash, not an IP).
@@ -10,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from feedback.tables import DeviceSeen, RateWindow
+from piccolo.engine.base import Engine
+
+from feedback.sql import fetch, values
 
 
-def _values(rows: int, width: int) -> str:
-    one = "(" + ", ".join("{}" for _ in range(width)) + ")"
-    return ", ".join([one] * rows)
-
-
-async def device_marks(keys: Sequence[str], now: datetime, interval: timedelta) -> set[str]:
+async def device_marks(
+    engine: Engine, keys: Sequence[str], now: datetime, interval: timedelta
+) -> set[str]:
     """Record a submission at `now` for each distinct device key whose previous one is at
     least `interval` old; return the keys that were allowed. Atomic per key: of two
     simultaneous submissions by one device, one wins."""
@@ -26,17 +26,18 @@ async def device_marks(keys: Sequence[str], now: datetime, interval: timedelta) 
     if not keys:
         return set()
     sql = (
-        f'INSERT INTO "device_seen" ("key", "last_at") VALUES {_values(len(keys), 2)} '
+        f'INSERT INTO "device_seen" ("key", "last_at") VALUES {values(len(keys), 2)} '
         'ON CONFLICT ("key") DO UPDATE SET "last_at" = excluded."last_at" '
-        'WHERE "device_seen"."last_at" <= {} RETURNING "key"'
+        'WHERE "device_seen"."last_at" <= ? RETURNING "key"'
     )
     args = [v for key in keys for v in (key, now)]
-    rows = await DeviceSeen.raw(sql, *args, now - interval)
+    rows = await fetch(engine, sql, *args, now - interval)
     return {row["key"] for row in rows}
 
 
-async def rate_hits(counts: Mapping[str, int], now: datetime,
-                    window_seconds: int) -> dict[str, int]:
+async def rate_hits(
+    engine: Engine, counts: Mapping[str, int], now: datetime, window_seconds: int
+) -> dict[str, int]:
     """Add `counts[key]` requests to each key's current window; return each key's total in
     the window after adding."""
     if not counts:
@@ -44,11 +45,11 @@ async def rate_hits(counts: Mapping[str, int], now: datetime,
     window = int(now.timestamp()) // window_seconds
     keys = sorted(counts)
     sql = (
-        f'INSERT INTO "rate_window" ("key", "window", "hits") VALUES {_values(len(keys), 3)} '
+        f'INSERT INTO "rate_window" ("key", "window", "hits") VALUES {values(len(keys), 3)} '
         'ON CONFLICT ("key") DO UPDATE SET '
         '"hits" = CASE WHEN "rate_window"."window" = excluded."window" '
         'THEN "rate_window"."hits" + excluded."hits" ELSE excluded."hits" END, '
         '"window" = excluded."window" RETURNING "key", "hits"'
     )
-    rows = await RateWindow.raw(sql, *[v for key in keys for v in (key, window, counts[key])])
+    rows = await fetch(engine, sql, *[v for key in keys for v in (key, window, counts[key])])
     return {row["key"]: row["hits"] for row in rows}

@@ -4,17 +4,19 @@ key, token-aware, device-interval-aware, aggregates updated in the same transact
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from piccolo.engine.base import Engine
 
-from feedback import aggregates, limits, skm
+from feedback import aggregates, limits, skm, sql
 from feedback.engine import transaction
 from feedback.tables import Counter, Questionnaire, Response, Service, TicketToken
 from feedback.tokens import (
@@ -305,14 +307,13 @@ async def store_batch(engine: Engine, items: list[Pending], policy: Policy) -> l
         for i in live:
             out[i] = stored.get(items[i].submission_key)
         live = [i for i in live if out[i] is None]
-        live = await _rate_limit(items, live, out, batch_now, policy)
+        live = await _rate_limit(engine, items, live, out, batch_now, policy)
         live = await _consume_tokens(items, live, out, batch_now, policy)
-        live = await _device_interval(items, live, out, batch_now, policy)
+        live = await _device_interval(engine, items, live, out, batch_now, policy)
         receipts = {i: new_receipt() for i in live}
         if live:
-            rows = await Response.insert(*[_row(items[i], receipts[i]) for i in live]) \
-                .on_conflict(action="DO NOTHING") \
-                .returning(Response.id, Response.submission_key)
+            rows = await sql.fetch(engine, _insert_sql(len(live)),
+                                   *[v for i in live for v in _row(items[i], receipts[i])])
             inserted = {r["submission_key"]: r["id"] for r in rows}
         for i in live:
             item = items[i]
@@ -323,7 +324,7 @@ async def store_batch(engine: Engine, items: list[Pending], policy: Policy) -> l
             if item.token is not None:
                 await TicketToken.update({TicketToken.response: response_id}).where(
                     TicketToken.code == normalise(item.token))
-        await aggregates.apply(aggregates.deltas(
+        await aggregates.apply(engine, aggregates.deltas(
             (items[i].counter.unit_id, wita_day(items[i].now), items[i].draft.answers)
             for i in live if items[i].submission_key in inserted
         ))
@@ -338,27 +339,39 @@ async def store_batch(engine: Engine, items: list[Pending], policy: Policy) -> l
     return results
 
 
-def _row(item: Pending, receipt: str) -> Response:
+_RESPONSE_COLUMNS = (
+    "counter", "unit", "questionnaire", "service", "answers", "answered", "counted", "gender",
+    "age_band", "education", "occupation", "comment", "channel", "lang", "submitted_at",
+    "receipt", "submission_key", "verified", "token", "device_hash", "flags", "excluded",
+)
+
+
+@lru_cache(maxsize=128)
+def _insert_sql(rows: int) -> str:
+    columns = ", ".join(f'"{c}"' for c in _RESPONSE_COLUMNS)
+    return (f'INSERT INTO "response" ({columns}) VALUES {sql.values(rows, len(_RESPONSE_COLUMNS))} '
+            'ON CONFLICT DO NOTHING RETURNING "id", "submission_key"')
+
+
+def _row(item: Pending, receipt: str) -> tuple[Any, ...]:
+    """Values in _RESPONSE_COLUMNS order."""
     d, verified = item.draft, item.token is not None
-    return Response(
-        counter=item.counter.id, unit=item.counter.unit_id,
-        questionnaire=item.counter.questionnaire_id, service=d.service_id,
-        answers=d.answers, answered=len(d.answers), counted=True, gender=d.gender,
-        age_band=d.age_band, education=d.education, occupation=d.occupation, comment=d.comment,
-        channel="ticket" if verified and item.channel == "qr" else item.channel, lang=item.lang,
-        submitted_at=item.now, receipt=receipt, submission_key=item.submission_key,
-        verified=verified, token=normalise(item.token) if item.token else None,
-        device_hash=item.device_key, flags=[],
+    return (
+        item.counter.id, item.counter.unit_id, item.counter.questionnaire_id, d.service_id,
+        json.dumps(d.answers), len(d.answers), True, d.gender, d.age_band, d.education,
+        d.occupation, d.comment, "ticket" if verified and item.channel == "qr" else item.channel,
+        item.lang, item.now, receipt, item.submission_key, verified,
+        normalise(item.token) if item.token else None, item.device_key, "[]", False,
     )
 
 
-async def _rate_limit(items: list[Pending], live: list[int], out: list[Outcome | None],
-                      now: datetime, policy: Policy) -> list[int]:
+async def _rate_limit(engine: Engine, items: list[Pending], live: list[int],
+                      out: list[Outcome | None], now: datetime, policy: Policy) -> list[int]:
     counts: dict[str, int] = {}
     for i in live:
         if (key := items[i].rate_key) is not None:
             counts[key] = counts.get(key, 0) + 1
-    totals = await limits.rate_hits(counts, now, policy.rate_window_seconds)
+    totals = await limits.rate_hits(engine, counts, now, policy.rate_window_seconds)
     seen: dict[str, int] = {}
     kept = []
     for i in live:
@@ -391,8 +404,9 @@ async def _consume_tokens(items: list[Pending], live: list[int], out: list[Outco
     return kept
 
 
-async def _device_interval(items: list[Pending], live: list[int], out: list[Outcome | None],
-                           now: datetime, policy: Policy) -> list[int]:
+async def _device_interval(engine: Engine, items: list[Pending], live: list[int],
+                           out: list[Outcome | None], now: datetime,
+                           policy: Policy) -> list[int]:
     def mark(i: int) -> str | None:
         item = items[i]
         if item.device_key is None or item.counter.is_kiosk or item.token is not None:
@@ -400,7 +414,7 @@ async def _device_interval(items: list[Pending], live: list[int], out: list[Outc
         return f"{item.counter.id}:{item.device_key}"
 
     wanted = [m for i in live if (m := mark(i)) is not None]
-    allowed = await limits.device_marks(wanted, now, policy.device_interval)
+    allowed = await limits.device_marks(engine, wanted, now, policy.device_interval)
     kept, taken = [], set()
     for i in live:
         m = mark(i)

@@ -71,6 +71,7 @@ class Intervals:
 # Direct resampling costs about 3 ns per respondent and draw, numpy's multinomial about 75 ns
 # per histogram bin and draw: resample directly unless n exceeds this many times the bins.
 DIRECT_PER_BIN = 24
+DIRECT_BLOCK = 128
 
 
 def resample_unit(
@@ -87,9 +88,15 @@ def resample_unit(
     centred = values - (counts @ values) / n
     if n <= DIRECT_PER_BIN * counts.size and n <= np.iinfo(np.uint16).max:
         expanded = np.repeat(centred, counts)
-        picked = np.take(expanded, rng.integers(0, n, size=(draws, n), dtype=np.uint16))
-        a = picked.sum(axis=1)
-        q = np.einsum("ij,ij->i", picked, picked)
+        a = np.empty(draws)
+        q = np.empty(draws)
+        # Blocks of draws keep the picked values in cache.
+        for start in range(0, draws, DIRECT_BLOCK):
+            stop = min(start + DIRECT_BLOCK, draws)
+            idx = rng.integers(0, n, size=(stop - start, n), dtype=np.uint16)
+            picked = np.take(expanded, idx)
+            a[start:stop] = picked.sum(axis=1)
+            q[start:stop] = np.einsum("ij,ij->i", picked, picked)
     else:
         x = rng.multinomial(n, counts / n, size=draws)
         a = x @ centred

@@ -297,7 +297,10 @@ def test_bad_kpi_rows(
 def test_bad_units_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     units = write_csv(tmp_path / "u.csv", ["unit", "volume"], [["DUKCAPIL", "many"]])
     argv = ["--responses", str(responses(tmp_path)), "--units", str(units)]
-    expect_error(argv, capsys, "u.csv", "row 2", "'volume'", "not a number")
+    expect_error(argv, capsys, "u.csv", "row 2", "'volume'", "digits only")
+    units = write_csv(tmp_path / "u.csv", ["unit", "volume"], [["DUKCAPIL", "1.000"]])
+    argv = ["--responses", str(responses(tmp_path)), "--units", str(units)]
+    expect_error(argv, capsys, "u.csv", "row 2", "'volume'", "digits only")
     units = write_csv(tmp_path / "u.csv", ["unit"], [["DUKCAPIL"]])
     argv = ["--responses", str(responses(tmp_path)), "--units", str(units)]
     # responses name a unit the units file does not know

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feedback import aggregates, limits, retention, submission
-from feedback.engine import engine_from_url
+from feedback.engine import engine_from_url, transaction
 from feedback.tables import DeviceSeen, Response, UnitDayScore, UnitDayStats
 from scoring.ikm import ELEMENTS, official_ikm
 from tests.support import FULL
@@ -161,13 +161,22 @@ def test_uncounted_responses_stay_out_of_aggregates():
 async def test_device_marks_and_rate_windows(org):
     now = datetime(2026, 5, 5, 2, 0, tzinfo=UTC)
     interval = timedelta(minutes=15)
-    assert await limits.device_marks(["1:a", "1:b", "1:a"], now, interval) == {"1:a", "1:b"}
-    later = now + timedelta(minutes=14)
-    assert await limits.device_marks(["1:a", "1:c"], later, interval) == {"1:c"}
-    assert await limits.device_marks(["1:a"], now + timedelta(minutes=15), interval) == {"1:a"}
-    assert await limits.rate_hits({"net:a": 2, "net:b": 1}, now, 60) == {"net:a": 2, "net:b": 1}
-    assert await limits.rate_hits({"net:a": 2}, now, 60) == {"net:a": 4}
-    assert await limits.rate_hits({"net:a": 1}, now + timedelta(seconds=60), 60) == {"net:a": 1}
+    engine = org_engine()
+
+    async def marks(keys, when):
+        async with transaction(engine):
+            return await limits.device_marks(engine, keys, when, interval)
+
+    async def hits(counts, when):
+        async with transaction(engine):
+            return await limits.rate_hits(engine, counts, when, 60)
+
+    assert await marks(["1:a", "1:b", "1:a"], now) == {"1:a", "1:b"}
+    assert await marks(["1:a", "1:c"], now + timedelta(minutes=14)) == {"1:c"}
+    assert await marks(["1:a"], now + timedelta(minutes=15)) == {"1:a"}
+    assert await hits({"net:a": 2, "net:b": 1}, now) == {"net:a": 2, "net:b": 1}
+    assert await hits({"net:a": 2}, now) == {"net:a": 4}
+    assert await hits({"net:a": 1}, now + timedelta(seconds=60)) == {"net:a": 1}
 
 
 async def test_a_batch_gives_each_item_its_own_outcome(org):

@@ -16,7 +16,7 @@ from scoring.inputs import Kpi, Parameters, UnitData
 from scoring.targets import indicator_score
 from tests.scoring.builders import random_responses, unit
 
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TOL = 1e-9
 
 unit_spec = st.tuples(
