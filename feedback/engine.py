@@ -20,7 +20,8 @@ def engine_from_url(url: str) -> Engine:
         return _sqlite(DEFAULT_SQLITE_PATH)
     parsed = urlparse(url)
     if parsed.scheme in ("postgres", "postgresql"):
-        return PostgresEngine(config={"dsn": url})
+        # Multi-row statements come in many sizes: keep every prepared form cached.
+        return PostgresEngine(config={"dsn": url, "statement_cache_size": 2000})
     if parsed.scheme == "sqlite":
         # sqlite:///relative.db and sqlite:////absolute/path.db, as in SQLAlchemy.
         path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""

@@ -9,7 +9,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -266,16 +266,29 @@ def new_receipt() -> str:
     return "".join(secrets.choice(_RECEIPT_ALPHABET) for _ in range(8))
 
 
-async def find_receipts(keys: list[str]) -> dict[str, Receipt]:
+async def find_receipts(engine: Engine, keys: list[str]) -> dict[str, Receipt]:
+    """Receipts of already stored submission keys (inside a transaction)."""
     if not keys:
         return {}
-    rows = await Response.select(
-        Response.submission_key, Response.receipt, Response.submitted_at, Response.verified
-    ).where(Response.submission_key.is_in(keys))
+    marks = ", ".join("?" * len(keys))
+    rows = await sql.fetch(
+        engine,
+        'SELECT "submission_key", "receipt", "submitted_at", "verified" FROM "response" '
+        f'WHERE "submission_key" IN ({marks})',
+        *keys,
+    )
     return {
-        r["submission_key"]: Receipt(r["receipt"], r["submitted_at"], r["verified"], True)
+        r["submission_key"]: Receipt(r["receipt"], _aware(r["submitted_at"]),
+                                     bool(r["verified"]), True)
         for r in rows
     }
+
+
+def _aware(moment: datetime | str) -> datetime:
+    """Driver-level reads: SQLite gives ISO text, PostgreSQL an aware datetime."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def receipt_details(receipt: str) -> Receipt | None:
@@ -303,7 +316,7 @@ async def store_batch(engine: Engine, items: list[Pending], policy: Policy) -> l
     batch_now = max(item.now for item in items)
     inserted: dict[str, int] = {}
     async with transaction(engine):
-        stored = await find_receipts([items[i].submission_key for i in live])
+        stored = await find_receipts(engine, [items[i].submission_key for i in live])
         for i in live:
             out[i] = stored.get(items[i].submission_key)
         live = [i for i in live if out[i] is None]
@@ -329,7 +342,10 @@ async def store_batch(engine: Engine, items: list[Pending], policy: Policy) -> l
             for i in live if items[i].submission_key in inserted
         ))
     missing = [items[i].submission_key for i, o in enumerate(out) if o is None]
-    found = await find_receipts(missing)
+    found: dict[str, Receipt] = {}
+    if missing:  # stored meanwhile by another worker (rare)
+        async with transaction(engine):
+            found = await find_receipts(engine, missing)
     results: list[Outcome] = []
     for i, item in enumerate(items):
         outcome = out[i] or out[first_of[item.submission_key]] or found.get(item.submission_key)
