@@ -142,3 +142,12 @@ async def test_offline_token_from_a_queue_machine(org):
     assert await Response.count() == 1
     stored = await TicketToken.select(TicketToken.code, TicketToken.kind).first()
     assert stored == {"code": normalise(token), "kind": "offline"}
+
+
+def test_offline_token_documented_test_vector():
+    """The example in README.md ("Offline ticket tokens") — vendors test against it."""
+    token = mint_offline("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+                         "K7QM2XPA", datetime(2026, 11, 28, 1, 30, tzinfo=UTC), 42)
+    assert token == "QAHELH6QAAAVEA4NINUE6C6KA"
+    readme = (__import__("pathlib").Path(__file__).parent.parent / "README.md").read_text()
+    assert token in readme
