@@ -30,7 +30,7 @@ from feedback.submission import CounterInfo, FieldError, Invalid, RateLimited, T
 from feedback.tokens import TokenError, looks_like_token, normalise
 from scoring.ikm import min_answered
 
-FACES = ("😞", "🙁", "🙂", "😄")
+FACES = ("😞", "😐", "😊", "😄")  # Unicode 6.0: present on old phones too
 _ELEMENTS_BY_CODE = {e["code"]: e for e in skm.skm_2017_definition()["elements"]}
 
 

@@ -29,7 +29,7 @@ from feedback.tokens import (
 from scoring.ikm import ELEMENTS, min_answered
 
 WITA = ZoneInfo("Asia/Makassar")
-_RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _COUNTER_CACHE_SECONDS = 60.0
 
 
@@ -263,7 +263,7 @@ class Pending:
 
 
 def new_receipt() -> str:
-    return "".join(secrets.choice(_RECEIPT_ALPHABET) for _ in range(8))
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
 
 
 async def find_receipts(engine: Engine, keys: list[str]) -> dict[str, Receipt]:
