@@ -68,10 +68,9 @@ async def prepare(url: str, counters: int) -> list[str]:
     """Fresh schema, migrations, and a small organisation of normal (non-kiosk) counters."""
     os.environ["DATABASE_URL"] = url
     sys.path.insert(0, str(ROOT))
-    from piccolo_conf import DB
-
     from feedback import engine as db
     from feedback.tables import Agency, Counter, Unit
+    from piccolo_conf import DB
     from tests.support import reset_database
 
     await reset_database(DB)
@@ -89,10 +88,9 @@ async def prepare(url: str, counters: int) -> list[str]:
 
 
 async def verify(url: str) -> dict[str, int]:
-    from piccolo_conf import DB
-
     from feedback import engine as db
     from feedback.tables import Response, UnitDayStats
+    from piccolo_conf import DB
 
     await db.start(DB)
     rows = await Response.count()

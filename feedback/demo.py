@@ -37,8 +37,7 @@ from piccolo.utils.encoding import dump_json
 
 from feedback import aggregates, skm
 from feedback.engine import transaction
-from feedback.submission import RECEIPT_ALPHABET as RECEIPT_ALPHABET
-from feedback.submission import WITA, Policy, current_questionnaire_id, wita_day
+from feedback.submission import RECEIPT_ALPHABET, WITA, Policy, current_questionnaire_id, wita_day
 from feedback.tables import (
     Agency,
     Counter,
