@@ -20,6 +20,7 @@ from app.api import ApiController, ErrorOut, api_lang
 from app.citizen import CitizenController, not_found_page
 from app.page import page_context
 from app.qr_routes import QrController
+from app.scores_api import ScoresController
 from app.settings import Settings, from_env
 from feedback import engine as db
 from feedback.submission import Policy, Writer
@@ -117,7 +118,9 @@ def create_app(
         lstrip_blocks=True,
     )
     app = Litestar(
-        route_handlers=[CitizenController, ApiController, QrController, live, health],
+        route_handlers=[
+            CitizenController, ApiController, ScoresController, QrController, live, health
+        ],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja)),
         compression_config=CompressionConfig(backend="gzip", minimum_size=500),
         openapi_config=OpenAPIConfig(title="Suara Layanan", version="1", path="/schema"),
@@ -135,4 +138,5 @@ def create_app(
     app.state.policy = Policy(device_interval=settings.device_interval,
                               token_ttl=settings.token_ttl, rate_limit=settings.rate_limit)
     app.state.writer = Writer(engine, app.state.policy)
+    app.state.score_cache = {}
     return app

@@ -186,3 +186,37 @@ class UnitDayScore(Table):
     answered = SmallInt()
     total = SmallInt()
     count = Integer(default=0)
+
+
+class Indicator(Table):
+    """A unit's performance indicator (indikator kinerja)."""
+
+    unit = ForeignKey(on_delete=OnDelete.restrict, references=Unit, null=False)
+    code = Varchar(length=80)
+    name = Varchar(length=300)
+    direction = Varchar(length=6)  # higher | lower
+    weight = Float(default=1.0)
+
+
+class IndicatorValue(Table):
+    """Target and actual of an indicator for a period key ("2026", "2026-S1", "2026-Q2",
+    "2026-03")."""
+
+    indicator = ForeignKey(on_delete=OnDelete.restrict, references=Indicator, null=False)
+    period = Varchar(length=10)
+    target = Float()
+    actual = Float(null=True, default=None)
+    updated_at = Timestamptz()
+
+
+class IndicatorAudit(Table):
+    """Every change to a target or actual: who, when, what it was and what it became."""
+
+    indicator_value = ForeignKey(
+        on_delete=OnDelete.restrict, references=IndicatorValue, null=False
+    )
+    changed_at = Timestamptz()
+    changed_by = Varchar(length=120)
+    field = Varchar(length=20)
+    old_value = Float(null=True, default=None)
+    new_value = Float(null=True, default=None)

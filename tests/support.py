@@ -14,6 +14,9 @@ from feedback.tables import (
     Agency,
     Counter,
     DeviceSeen,
+    Indicator,
+    IndicatorAudit,
+    IndicatorValue,
     RateWindow,
     Response,
     Service,
@@ -39,7 +42,7 @@ async def reset_database(engine) -> None:
 
 async def wipe_rows() -> None:
     for table in (TicketToken, UnitDayScore, UnitDayStats, Response, DeviceSeen, RateWindow,
-                  Counter, Service, Unit, Agency):
+                  IndicatorAudit, IndicatorValue, Indicator, Counter, Service, Unit, Agency):
         await table.delete(force=True)
     clear_counter_cache()
 

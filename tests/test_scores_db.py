@@ -1,0 +1,132 @@
+"""Scoring from the database: periods, KPI storage with audit, engine inputs from the daily
+aggregates, and the scores API."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pytest
+
+from feedback import periods, submission
+from feedback.kpis import UnknownUnits, store_kpis
+from feedback.scores import engine_inputs
+from feedback.tables import IndicatorAudit, IndicatorValue
+from scoring.inputs import Kpi, unit_data_from_responses
+from tests.support import make_client
+
+
+@pytest.mark.parametrize(
+    ("key", "first", "last", "months", "previous"),
+    [
+        ("2026", date(2026, 1, 1), date(2026, 12, 31), 12, "2025"),
+        ("2026-S1", date(2026, 1, 1), date(2026, 6, 30), 6, "2025-S2"),
+        ("2026-S2", date(2026, 7, 1), date(2026, 12, 31), 6, "2026-S1"),
+        ("2026-Q1", date(2026, 1, 1), date(2026, 3, 31), 3, "2025-Q4"),
+        ("2026-Q4", date(2026, 10, 1), date(2026, 12, 31), 3, "2026-Q3"),
+        ("2024-02", date(2024, 2, 1), date(2024, 2, 29), 1, "2024-01"),
+        ("2026-01", date(2026, 1, 1), date(2026, 1, 31), 1, "2025-12"),
+        ("2026-12", date(2026, 12, 1), date(2026, 12, 31), 1, "2026-11"),
+    ],
+)
+def test_period_keys(key, first, last, months, previous):
+    p = periods.parse(key)
+    assert (p.first, p.last, p.months, p.previous) == (first, last, months, previous)
+
+
+@pytest.mark.parametrize("key", ["", "26", "2026-S3", "2026-Q5", "2026-13", "2026-00", "x"])
+def test_bad_period_keys(key):
+    with pytest.raises(ValueError):
+        periods.parse(key)
+
+
+def test_custom_period():
+    p = periods.custom(date(2026, 1, 1), date(2026, 1, 31))
+    assert p.previous is None and p.months == pytest.approx(31 / 30.4375)
+    with pytest.raises(ValueError):
+        periods.custom(date(2026, 2, 1), date(2026, 1, 1))
+
+
+RESPONSES = [
+    {"persyaratan": 4, "prosedur": 3, "waktu": 2, "biaya": 4, "produk": 3, "kompetensi": 3,
+     "perilaku": 4, "pengaduan": 3, "sarana": 2},
+    {"persyaratan": 3, "prosedur": 3, "waktu": 3, "biaya": 4, "produk": 3, "kompetensi": 4,
+     "perilaku": 4},
+    {"persyaratan": 1, "prosedur": 2, "waktu": 1, "biaya": 3, "produk": 2, "kompetensi": 2,
+     "perilaku": 3, "pengaduan": 1, "sarana": 2},
+]
+
+
+async def _store(org, answers_list, when):
+    from piccolo_conf import DB
+
+    counter = await submission.load_counter(org.kiosk)
+    for i, answers in enumerate(answers_list):
+        await submission.submit(DB, submission.Pending(
+            counter=counter, draft=submission.validate(counter, answers), channel="kiosk",
+            lang="id", submission_key=f"s-{when.isoformat()}-{i}", now=when),
+            submission.Policy())
+
+
+async def test_engine_inputs_equal_inputs_built_from_raw_responses(org):
+    await _store(org, RESPONSES, datetime(2026, 3, 10, 2, tzinfo=UTC))
+    await _store(org, RESPONSES[:1], datetime(2026, 8, 1, 2, tzinfo=UTC))  # outside S1
+    units, kpis = await engine_inputs(periods.parse("2026-S1"))
+    assert [u.unit for u in units] == ["pkm-oebobo", "pkm-oesapa"]
+    got = units[1]
+    want = unit_data_from_responses("pkm-oesapa", "dinkes", "puskesmas", 12000, RESPONSES)
+    assert np.array_equal(got.element_counts, want.element_counts)
+    assert sorted(got.score_hist) == sorted(want.score_hist)
+    assert got.volume == 2000 * 6 and got.agency == "dinkes" and got.peer_group == "puskesmas"
+    assert units[0].score_hist == () and kpis == []
+
+
+async def test_kpis_are_stored_per_period_with_audit(org):
+    from piccolo_conf import DB
+
+    now = datetime(2026, 7, 2, tzinfo=UTC)
+    first = [Kpi("pkm-oesapa", "Cakupan imunisasi", 95, 90, "higher", 2),
+             Kpi("pkm-oesapa", "Waktu tunggu (menit)", 30, None, "lower", 1)]
+    report = await store_kpis(DB, "2026-S1", first, "kasubag", now)
+    assert (report.created, report.changed, report.unchanged) == (2, 0, 0)
+    await store_kpis(DB, "2025-S2", [Kpi("pkm-oesapa", "Cakupan imunisasi", 90, 93, "higher",
+                                         2)], "kasubag", now)
+    second = [first[0], Kpi("pkm-oesapa", "Waktu tunggu (menit)", 30, 36, "lower", 1)]
+    report = await store_kpis(DB, "2026-S1", second, "kabid", now)
+    assert (report.created, report.changed, report.unchanged) == (0, 1, 1)
+    audit = await IndicatorAudit.select(IndicatorAudit.field, IndicatorAudit.old_value,
+                                        IndicatorAudit.new_value, IndicatorAudit.changed_by)
+    assert audit == [{"field": "actual", "old_value": None, "new_value": 36.0,
+                      "changed_by": "kabid"}]
+    _, kpis = await engine_inputs(periods.parse("2026-S1"))
+    by_name = {k.indicator: k for k in kpis}
+    assert by_name["Waktu tunggu (menit)"].actual == 36
+    assert by_name["Cakupan imunisasi"].previous_actual == 93  # last semester's actual
+    with pytest.raises(UnknownUnits):
+        await store_kpis(DB, "2026-S1", [Kpi("nope", "x", 1, 1, "higher", 1)], "x", now)
+    assert await IndicatorValue.count() == 3
+
+
+async def test_scores_api(org):
+    await _store(org, RESPONSES * 4, datetime(2026, 2, 3, 2, tzinfo=UTC))
+    async with make_client() as client:
+        r = await client.get("/api/v1/scores?period=2026-S1&draws=50&seed=3")
+        again = await client.get("/api/v1/scores?period=2026-S1&draws=50&seed=3")
+        custom = await client.get("/api/v1/scores?from=2026-02-01&to=2026-02-28&draws=20")
+        bad = [await client.get(f"/api/v1/scores?{q}") for q in (
+            "period=2026-S9", "period=2026&draws=-1", "period=2026&draws=100000",
+            "period=2026&w_satisfaction=1.5", "from=2026-02-30&to=2026-03-01", "",
+            "period=2026&seed=abc")]
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["method"] == "suara-2026.1"
+    assert body["period"] == {"key": "2026-S1", "from": "2026-01-01", "to": "2026-06-30"}
+    assert body["parameters"]["seed"] == 3 and body["parameters"]["draws"] == 50
+    units = {u["unit"]: u for u in body["units"]}
+    assert units["pkm-oesapa"]["n"] == 12 and units["pkm-oesapa"]["status"] == "provisional"
+    assert units["pkm-oebobo"]["n"] == 0 and units["pkm-oebobo"]["status"] == "not_scored"
+    assert again.json() == body
+    assert custom.status_code == 200 and custom.json()["units"][1]["n"] == 12
+    for response in bad:
+        assert response.status_code == 400, response.text
+        assert response.json()["message"]
