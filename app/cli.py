@@ -14,6 +14,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from app import cli_score
+
 console = Console(stderr=True)
 
 
@@ -164,6 +166,35 @@ def cmd_tokens(args: argparse.Namespace) -> int:
     return _run(job)
 
 
+def cmd_kpis(args: argparse.Namespace) -> int:
+    """Store indicator targets and actuals of a period from a KPI CSV (as for suara score)."""
+    from app.cli_score import InputError, read_kpis
+    from feedback.kpis import store_kpis
+    from feedback.periods import parse
+    from feedback.tables import Unit
+
+    try:
+        period = parse(args.period).key
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+
+    async def job(engine: Any) -> int:
+        await _migrate(engine)
+        known = {u["code"] for u in await Unit.select(Unit.code)}
+        try:
+            kpis = read_kpis(args.file, known)
+        except (InputError, OSError, UnicodeDecodeError) as exc:
+            console.print(f"[red]{exc}[/red]")
+            return 2
+        report = await store_kpis(engine, period, kpis, args.by, datetime.now(UTC))
+        console.print(f"{period}: {report.created} new, {report.changed} changed (audited), "
+                      f"{report.unchanged} unchanged indicator values.")
+        return 0
+
+    return _run(job)
+
+
 def cmd_purge(args: argparse.Namespace) -> int:
     from app.settings import from_env
     from feedback.retention import purge
@@ -213,22 +244,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hours", type=int, help="validity (default SUARA_TOKEN_TTL_HOURS or 24)")
     p.set_defaults(func=cmd_tokens)
 
+    p = sub.add_parser("kpis", help="store indicator targets and actuals for a period")
+    p.add_argument("file", help="KPI CSV: unit, indicator, target, actual, direction, weight")
+    p.add_argument("--period", required=True, help="2026, 2026-S1, 2026-Q3 or 2026-03")
+    p.add_argument("--by", default="suara kpis", help="who made the change (audit trail)")
+    p.set_defaults(func=cmd_kpis)
+
     p = sub.add_parser("purge", help="erase device codes past retention and stale limits")
     p.set_defaults(func=cmd_purge)
 
-    try:
-        from app import cli_score
-    except ImportError:  # pragma: no cover - scoring CLI not installed
-        cli_score = None
-    if cli_score is not None:
-        cli_score.add_parser(sub)
+    cli_score.add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "func", None) is None:
-        return args.run(args) if hasattr(args, "run") else 2
     return args.func(args)
 
 

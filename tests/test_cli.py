@@ -75,3 +75,23 @@ async def test_purge_and_help(org):
     help_text = suara("--help").stdout
     for command in ("serve", "demo", "qr", "tokens", "score", "purge"):
         assert command in help_text
+
+
+async def test_kpis_command_stores_a_period(org, tmp_path):
+    from feedback.tables import IndicatorValue
+
+    good = tmp_path / "kpi.csv"
+    good.write_text("unit,indicator,target,actual,direction,weight\n"
+                    "pkm-oesapa,Cakupan imunisasi,95,91,higher,2\n"
+                    "pkm-oebobo,Waktu tunggu,30,,lower,1\n", encoding="utf-8")
+    done = suara("kpis", str(good), "--period", "2026-S1", "--by", "kasubag")
+    assert done.returncode == 0, done.stderr
+    assert "2 new" in done.stderr
+    assert await IndicatorValue.count() == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text("unit,indicator,target,actual,direction,weight\n"
+                   "pkm-oesapa,X,0,1,higher,1\n", encoding="utf-8")
+    refused = suara("kpis", str(bad), "--period", "2026-S1")
+    assert refused.returncode == 2 and "row 2" in refused.stderr and "target" in refused.stderr
+    assert suara("kpis", str(good), "--period", "2026-S7").returncode == 2
+    assert await IndicatorValue.count() == 2
