@@ -49,7 +49,8 @@ async def _load_demo(engine: Any, responses: int, seed: int) -> None:
         summary = await load_demo(engine, responses=responses, seed=seed,
                                   progress=lambda k: progress.advance(task, k))
     console.print(f"Loaded {summary.agencies} agencies, {summary.units} units, "
-                  f"{summary.counters} counters, {summary.responses} responses.")
+                  f"{summary.counters} counters, {summary.responses} responses, "
+                  f"{summary.indicators} performance indicators.")
 
 
 async def _is_empty() -> bool:

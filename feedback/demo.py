@@ -22,7 +22,7 @@ well-known services, the figures are not real.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -41,6 +41,8 @@ from feedback.submission import RECEIPT_ALPHABET, WITA, Policy, current_question
 from feedback.tables import (
     Agency,
     Counter,
+    Indicator,
+    IndicatorValue,
     Response,
     Service,
     TicketToken,
@@ -88,6 +90,7 @@ class DemoSummary:
     counters: int
     services: int
     responses: int
+    indicators: int = 0
 
 
 # ---------------------------------------------------------------------------- organisation
@@ -987,14 +990,72 @@ async def load_demo(
                 progress(len(records))
 
         await _write_tokens(engine, tx.connection, sim, counter_ids)
+        indicators = await _write_kpis(plan, unit_ids, seed, now)
         # The per-unit-day aggregates, written by the submission path's own upserts.
         await aggregates.apply(engine, {(unit_id_of[unit], day): delta
                                         for (unit, day), delta in day_deltas.items()})
 
     return DemoSummary(
         agencies=len(agency_rows), units=len(unit_rows), counters=len(counter_rows),
-        services=len(service_rows), responses=len(sim),
+        services=len(service_rows), responses=len(sim), indicators=indicators,
     )
+
+
+# Illustrative performance indicators per peer group: (name, direction, target, weight).
+_KPI_TEMPLATES: dict[str, tuple[tuple[str, str, float, float], ...]] = {
+    "puskesmas": (("Cakupan imunisasi dasar lengkap (%)", "higher", 95, 2),
+                  ("Kunjungan ibu hamil K4 (%)", "higher", 90, 1),
+                  ("Waktu tunggu pendaftaran (menit)", "lower", 30, 1)),
+    "kelurahan": (("Surat keterangan selesai tepat waktu (%)", "higher", 90, 2),
+                  ("Pengaduan ditindaklanjuti dalam 5 hari kerja (%)", "higher", 85, 1)),
+    "kecamatan": (("Surat keterangan selesai tepat waktu (%)", "higher", 90, 2),
+                  ("Rata-rata hari proses rekomendasi", "lower", 5, 1)),
+    "kependudukan": (("KTP-el tercetak dalam 1 hari (%)", "higher", 90, 2),
+                     ("Akta kelahiran selesai tepat waktu (%)", "higher", 95, 1),
+                     ("Waktu tunggu (menit)", "lower", 45, 1)),
+    "mpp": (("Layanan selesai sesuai SOP (%)", "higher", 95, 2),
+            ("Waktu tunggu (menit)", "lower", 20, 1)),
+    "perizinan": (("Izin terbit tepat waktu (%)", "higher", 90, 2),
+                  ("Rata-rata hari proses izin", "lower", 10, 1)),
+    "pasar": (("Retribusi tertagih (%)", "higher", 90, 2),
+              ("Pengaduan kebersihan (kasus)", "lower", 12, 1)),
+}
+
+
+async def _write_kpis(plan: Sequence[PlannedAgency], unit_ids: Mapping[str, int], seed: int,
+                      now: datetime) -> int:
+    """Targets and actuals for last year and this year (and its semesters); a few units have
+    not reported this year's actuals yet, and a few set a target below last year's actual."""
+    rng = np.random.default_rng([seed, 7])
+    year = now.astimezone(WITA).year
+    periods = (str(year - 1), str(year), f"{year}-S1", f"{year}-S2")
+    values: list[IndicatorValue] = []
+    count = 0
+    for unit in (u for a in plan for u in a.units):
+        templates = _KPI_TEMPLATES.get(unit.peer_group, ())
+        skill = float(rng.normal(0.0, 0.08))
+        unreported = rng.random() < 0.08
+        for name, direction, target, weight in templates:
+            indicator = Indicator(unit=unit_ids[unit.code], code=name, name=name,
+                                  direction=direction, weight=weight)
+            await indicator.save()
+            count += 1
+            for period in periods:
+                achieved = float(np.clip(0.9 + skill + rng.normal(0, 0.05), 0.5, 1.15))
+                if direction == "higher":
+                    actual = round(min(target * achieved, 100.0 if "%" in name else 1e9), 1)
+                else:
+                    actual = round(target * (2 - achieved), 1)
+                period_target = target
+                if period == str(year) and rng.random() < 0.1:
+                    period_target = round(target * 0.9, 1)  # a lowered, unambitious target
+                missing = unreported and period != str(year - 1)
+                values.append(IndicatorValue(indicator=indicator.id, period=period,
+                                             target=period_target,
+                                             actual=None if missing else actual,
+                                             updated_at=now))
+    await IndicatorValue.insert(*values)
+    return count
 
 
 async def _write_tokens(engine: Engine, connection: Any, sim: Simulation,

@@ -299,3 +299,21 @@ async def test_bad_argument(empty_db):
     with pytest.raises(ValueError):
         await load_demo(empty_db, responses=-1)
     assert await Agency.count() == 0
+
+
+async def test_demo_has_performance_indicators_for_this_and_last_year(empty_db):
+    from datetime import UTC, datetime
+
+    from feedback import periods
+    from feedback.demo import load_demo
+    from feedback.scores import engine_inputs
+    from feedback.tables import Indicator
+
+    summary = await load_demo(empty_db, responses=600, seed=5,
+                              now=datetime(2026, 11, 28, 3, tzinfo=UTC))
+    assert summary.indicators == await Indicator.count() > 150
+    _, kpis = await engine_inputs(periods.parse("2026"))
+    assert len(kpis) == summary.indicators
+    assert any(k.actual is None for k in kpis)  # some units have not reported yet
+    assert all(k.previous_actual is not None for k in kpis)  # last year is complete
+    assert any(k.target < k.previous_actual for k in kpis if k.direction == "higher")
