@@ -89,6 +89,7 @@ class IkmOut(msgspec.Struct):
     grade: str | None
     grade_label: str | None
     weight: str
+    rounding: int | None
     elements: dict[str, ElementOut]
 
 
@@ -211,6 +212,17 @@ class ApiController(Controller):
             str | None,
             QueryParameter(name="to", description="Last WITA day, YYYY-MM-DD (default: today)"),
         ] = None,
+        weight: Annotated[
+            Literal["exact", "0.111", "0.11"],
+            QueryParameter(description="element weight: exactly 1/9 (default), or 0.111 / 0.11 "
+                           "as some published reports compute"),
+        ] = "exact",
+        round_to: Annotated[
+            int | None,
+            QueryParameter(name="round", ge=0, le=6,
+                           description="round each weighted NRR to this many decimals before "
+                           "summing, as many published reports do"),
+        ] = None,
     ) -> Response[IkmOut | ErrorOut]:
         _ = i18n.gettext(api_lang(request))
         try:
@@ -232,7 +244,8 @@ class ApiController(Controller):
         if found is None:
             return error(HTTP_404_NOT_FOUND, "unknown_unit", _("Unit not found."))
         counts = await unit_period_counts(found["id"], first, last)
-        result = official_ikm(counts.element_counts, counts.n)
+        result = official_ikm(counts.element_counts, counts.n, weight=weight,
+                              round_decimals=round_to)
         return Response(
             IkmOut(
                 unit=found["code"],
@@ -243,7 +256,8 @@ class ApiController(Controller):
                 ikm=result.ikm,
                 grade=result.grade,
                 grade_label=GRADE_LABELS.get(result.grade) if result.grade else None,
-                weight="exact",
+                weight=weight,
+            rounding=round_to,
                 elements={
                     e: ElementOut(result.elements[e].nrr, result.elements[e].ikm) for e in ELEMENTS
                 },

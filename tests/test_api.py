@@ -231,3 +231,19 @@ async def test_qr_images_and_health(org):
     assert missing.status_code == 404
     assert health.json() == {"status": "ok"}
     assert live.text == "ok"
+
+
+async def test_live_ikm_with_published_report_conventions(org):
+    async with make_client() as client:
+        r = await client.post("/api/v1/responses", json=body(counter=org.kiosk))
+        assert r.status_code == 201
+        exact = (await client.get(f"/api/v1/units/{org.unit_code}/ikm")).json()
+        printed = (await client.get(
+            f"/api/v1/units/{org.unit_code}/ikm?weight=0.111&round=2")).json()
+        bad = await client.get(f"/api/v1/units/{org.unit_code}/ikm?weight=0.2")
+        bad_round = await client.get(f"/api/v1/units/{org.unit_code}/ikm?round=9")
+    nrr = [FULL[e] for e in FULL]
+    assert exact["ikm"] == pytest.approx(25 * sum(nrr) / 9)
+    assert printed["weight"] == "0.111" and printed["rounding"] == 2
+    assert printed["ikm"] == pytest.approx(25 * sum(round(0.111 * v + 1e-12, 2) for v in nrr))
+    assert bad.status_code == 400 and bad_round.status_code == 400
