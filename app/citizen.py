@@ -38,10 +38,6 @@ def _mode_path(kiosk: bool) -> str:
     return "k" if kiosk else "s"
 
 
-def _lang_of(request: Request, explicit: Any) -> str:
-    return i18n.pick(explicit) if explicit in i18n.LANGS else "id"
-
-
 def not_found_page(request: Request, lang: str) -> Template:
     _ = i18n.gettext(lang)
     return Template(
@@ -149,7 +145,7 @@ class CitizenController(Controller):
     async def _show(
         self, request: Request, counter: str, lang: str | None, t: str | None, kiosk: bool
     ) -> Response[Any]:
-        language = _lang_of(request, lang)
+        language = i18n.pick(lang)
         c = await submission.load_counter(counter)
         if c is None:
             return not_found_page(request, language)
@@ -245,7 +241,7 @@ class CitizenController(Controller):
     async def _thanks(
         self, request: Request, counter: str, r: str, lang: str | None, kiosk: bool
     ) -> Response[Any]:
-        language = _lang_of(request, lang)
+        language = i18n.pick(lang)
         c = await submission.load_counter(counter)
         found = await submission.receipt_details(r) if r.isalnum() and len(r) <= 12 else None
         if c is None or found is None:
