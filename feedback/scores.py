@@ -41,16 +41,20 @@ _KPI_SQL = (
 
 async def engine_inputs(period: Period) -> tuple[list[UnitData], list[Kpi]]:
     """Every unit (in code order, with or without responses) and the period's KPIs."""
-    units = await Unit.select(
-        Unit.id, Unit.code, Unit.peer_group, Unit.monthly_volume, Unit.agency.code
-    ).order_by(Unit.code)
-    stats = await UnitDayStats.raw(_STATS_SQL, period.first, period.last)
+    # The three reads are independent: run them side by side (separate pool connections).
+    units, stats, hist = await asyncio.gather(
+        Unit.select(
+            Unit.id, Unit.code, Unit.peer_group, Unit.monthly_volume, Unit.agency.code
+        ).order_by(Unit.code).run(),
+        UnitDayStats.raw(_STATS_SQL, period.first, period.last).run(),
+        UnitDayStats.raw(_HIST_SQL, period.first, period.last).run(),
+    )
     counts = {
         row["unit"]: np.array([int(row[c]) for c in COUNT_COLUMNS]).reshape(len(ELEMENTS), 4)
         for row in stats
     }
     hists: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for row in await UnitDayStats.raw(_HIST_SQL, period.first, period.last):
+    for row in hist:
         hists[row["unit"]].append((int(row["answered"]), int(row["total"]), int(row["count"])))
     empty = np.zeros((len(ELEMENTS), 4), dtype=np.int64)
     data = [
