@@ -220,7 +220,9 @@ async def test_writer_batches_concurrent_submissions(org):
     finally:
         await writer.close()
     assert len({r.receipt for r in receipts}) == 100
-    assert receipts[-1].duplicate
+    # The two submissions of key w-00000 may land in batches that commit in either order.
+    assert receipts[0].receipt == receipts[-1].receipt
+    assert receipts[0].duplicate != receipts[-1].duplicate
     assert await Response.count() == 100
     assert (await UnitDayStats.select(UnitDayStats.n).first())["n"] == 100
 
