@@ -14,7 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from app import cli_score
+from app import cli_import, cli_score
 
 console = Console(stderr=True)
 
@@ -255,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_purge)
 
     cli_score.add_parser(sub)
+    cli_import.add_parser(sub)
     return parser
 
 

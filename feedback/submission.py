@@ -145,7 +145,7 @@ def _rating(value: Any) -> int | str:
         return "not_a_number"
     if isinstance(value, str):
         value = value.strip()
-        if not value.isdigit() or len(value) > 3:
+        if not (value.isascii() and value.isdigit()) or len(value) > 3:
             return "not_a_number"
         value = int(value)
     if not isinstance(value, int):

@@ -73,7 +73,7 @@ async def test_purge_and_help(org):
     done = suara("purge")
     assert done.returncode == 0 and "Erased 0 device codes" in done.stderr
     help_text = suara("--help").stdout
-    for command in ("serve", "demo", "qr", "tokens", "score", "purge"):
+    for command in ("serve", "demo", "qr", "tokens", "score", "import", "kpis", "purge"):
         assert command in help_text
 
 

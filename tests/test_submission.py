@@ -52,6 +52,13 @@ def test_validate_accepts_exactly_the_valid_submissions(answers, comment, gender
                                      and len(draft.comment) <= 1000)
 
 
+@pytest.mark.parametrize("value", ["²", "٣", "３", "1e0", " ", "+3", "0x3", "3.0"])
+def test_non_ascii_or_odd_digits_are_not_ratings(value):
+    with pytest.raises(submission.Invalid) as exc:
+        submission.validate(COUNTER, dict(FULL, waktu=value))
+    assert [e.code for e in exc.value.errors] == ["not_a_number"]
+
+
 def test_comment_control_characters_are_dropped():
     draft = submission.validate(COUNTER, FULL, comment="  baik\x00\x07 sekali\n ")
     assert draft.comment == "baik sekali"
