@@ -3,41 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from app import cli_import, cli_score
-
-console = Console(stderr=True)
-
-
-def _run(job: Callable[[Any], Awaitable[int]]) -> int:
-    """Open the configured database, run `job(engine)`, close it."""
-    from feedback import engine as db
-    from piccolo_conf import DB
-
-    async def main() -> int:
-        await db.start(DB)
-        try:
-            return await job(DB)
-        finally:
-            await db.stop(DB)
-
-    return asyncio.run(main())
-
-
-async def _migrate(engine: Any) -> None:
-    from feedback.setup import migrate
-
-    await migrate()
+from app.cli_common import console, migrate_first, run_with_database
 
 
 async def _load_demo(engine: Any, responses: int, seed: int) -> None:
@@ -61,16 +36,16 @@ async def _is_empty() -> bool:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     async def job(engine: Any) -> int:
-        await _migrate(engine)
+        await migrate_first(engine)
         console.print("Database is up to date.")
         return 0
 
-    return _run(job)
+    return run_with_database(job)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     async def job(engine: Any) -> int:
-        await _migrate(engine)
+        await migrate_first(engine)
         if not await _is_empty():
             console.print("[red]The database already has an organisation; demo data is only "
                           "loaded into an empty database.[/red]")
@@ -78,7 +53,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         await _load_demo(engine, args.responses, args.seed)
         return 0
 
-    return _run(job)
+    return run_with_database(job)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -91,14 +66,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     async def job(engine: Any) -> int:
         from feedback.retention import purge
 
-        await _migrate(engine)
+        await migrate_first(engine)
         if args.demo and await _is_empty():
             await _load_demo(engine, args.demo_responses, 2026)
         await purge(datetime.now(UTC), timedelta(days=settings.device_retention_days),
                     settings.device_interval)
         return 0
 
-    if _run(job):
+    if run_with_database(job):
         return 1
     console.print(f"Suara Layanan on http://{args.host}:{args.port}  "
                   f"(database: {_describe_database()}, workers: {args.workers})")
@@ -120,7 +95,7 @@ def cmd_qr(args: argparse.Namespace) -> int:
     public_url = from_env().public_url
 
     async def job(engine: Any) -> int:
-        await _migrate(engine)
+        await migrate_first(engine)
         rows = await counters_for_posters(args.unit)
         if not rows:
             console.print(f"[red]No counters found{' for unit ' + args.unit if args.unit else ''}."
@@ -133,7 +108,7 @@ def cmd_qr(args: argparse.Namespace) -> int:
         console.print(f"Wrote {len(items)} posters to {args.out}")
         return 0
 
-    return _run(job)
+    return run_with_database(job)
 
 
 def cmd_tokens(args: argparse.Namespace) -> int:
@@ -148,7 +123,7 @@ def cmd_tokens(args: argparse.Namespace) -> int:
     ttl = timedelta(hours=args.hours) if args.hours else settings.token_ttl
 
     async def job(engine: Any) -> int:
-        await _migrate(engine)
+        await migrate_first(engine)
         counter = await submission.load_counter(args.counter)
         if counter is None:
             console.print(f"[red]Unknown counter {args.counter!r}.[/red]")
@@ -164,7 +139,7 @@ def cmd_tokens(args: argparse.Namespace) -> int:
                       f"{counter.name} to {args.out} (valid until {until})")
         return 0
 
-    return _run(job)
+    return run_with_database(job)
 
 
 def cmd_kpis(args: argparse.Namespace) -> int:
@@ -181,7 +156,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         return 2
 
     async def job(engine: Any) -> int:
-        await _migrate(engine)
+        await migrate_first(engine)
         known = {u["code"] for u in await Unit.select(Unit.code)}
         try:
             kpis = read_kpis(args.file, known)
@@ -193,7 +168,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
                       f"{report.unchanged} unchanged indicator values.")
         return 0
 
-    return _run(job)
+    return run_with_database(job)
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
@@ -209,7 +184,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
                       f"device marks and {done.rate_windows} rate windows.")
         return 0
 
-    return _run(job)
+    return run_with_database(job)
 
 
 def build_parser() -> argparse.ArgumentParser:

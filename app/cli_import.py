@@ -17,7 +17,7 @@ from typing import Any
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from app.cli import _migrate, _run, console
+from app.cli_common import console, migrate_first, run_with_database
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     large = _size(args.file) >= LARGE_FILE_BYTES
 
     async def job(engine: Any) -> int:
-        await _migrate(engine)
+        await migrate_first(engine)
         try:
             if not large:
                 report = await import_file(engine, args.file, unit_map=args.unit_map,
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             units = ", ".join(f"{code} {n}" for code, n in sorted(report.per_unit.items()))
             console.print(f"Per unit: {units}.", markup=False, highlight=False, soft_wrap=True)
 
-    return _run(job)
+    return run_with_database(job)
 
 
 def _size(path: str) -> int:

@@ -13,12 +13,14 @@ from feedback.tables import TicketToken
 from tests.conftest import TEST_DATABASE_URL
 
 ROOT = Path(__file__).parent.parent
+# Exactly what the installed `suara` script runs (app.cli imported as a module).
+ENTRY_POINT = "import sys; from app.cli import main; sys.exit(main())"
 
 
 def suara(*args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, DATABASE_URL=TEST_DATABASE_URL, SUARA_SECRET="test-secret",
                SUARA_PUBLIC_URL="https://suara.example.id")
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-c", ENTRY_POINT, *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 

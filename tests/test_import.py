@@ -32,6 +32,7 @@ from feedback.tables import Agency, Counter, Response, Unit, UnitDayScore, UnitD
 from scoring.ikm import ELEMENTS, official_ikm
 from tests.conftest import TEST_DATABASE_URL
 from tests.support import make_client
+from tests.test_cli import ENTRY_POINT
 
 ROOT = Path(__file__).parent.parent
 HEADER = ["unit", "submitted_at", *ELEMENTS]
@@ -570,7 +571,7 @@ def suara_import(*args: str) -> subprocess.CompletedProcess[str]:
     """`suara import ...` in a subprocess (the command runs its own event loop)."""
     env = dict(os.environ, DATABASE_URL=TEST_DATABASE_URL, SUARA_SECRET="test-secret",
                COLUMNS="200")
-    return subprocess.run([sys.executable, "-m", "app.cli", "import", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-c", ENTRY_POINT, "import", *args], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=120)
 
 
