@@ -122,7 +122,9 @@ def create_app(
             CitizenController, ApiController, ScoresController, QrController, live, health
         ],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja)),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=500),
+        # Pages are compressed (the 14 KB budget); API bodies are small JSON, not worth it.
+        compression_config=CompressionConfig(backend="gzip", minimum_size=500,
+                                             exclude="^/api/"),
         openapi_config=OpenAPIConfig(title="Suara Layanan", version="1", path="/schema"),
         exception_handlers={
             HTTPException: _handle_http,

@@ -21,7 +21,8 @@ def engine_from_url(url: str) -> Engine:
     parsed = urlparse(url)
     if parsed.scheme in ("postgres", "postgresql"):
         # Multi-row statements come in many sizes: keep every prepared form cached.
-        return PostgresEngine(config={"dsn": url, "statement_cache_size": 2000})
+        return PostgresEngine(config={"dsn": url, "statement_cache_size": 2000,
+                                      "connection_class": _PooledConnection})
     if parsed.scheme == "sqlite":
         # sqlite:///relative.db and sqlite:////absolute/path.db, as in SQLAlchemy.
         path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
@@ -29,6 +30,15 @@ def engine_from_url(url: str) -> Engine:
             raise ValueError(f"DATABASE_URL has no SQLite file path: {url!r}")
         return _sqlite(path)
     raise ValueError(f"DATABASE_URL must start with postgresql:// or sqlite:///, got {url!r}")
+
+
+class _PooledConnection(asyncpg.Connection):
+    """The application keeps no session state on a connection (no SET, LISTEN, advisory
+    locks or open cursors), so a connection returning to the pool needs no reset query:
+    one round trip less for every pooled query and transaction."""
+
+    def get_reset_query(self) -> str:
+        return ""
 
 
 def _sqlite(path: str) -> SQLiteEngine:

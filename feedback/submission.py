@@ -263,7 +263,9 @@ class Pending:
 
 
 def new_receipt() -> str:
-    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
+    """8 characters from the 32-letter receipt alphabet: 40 random bits, one syscall."""
+    bits = int.from_bytes(secrets.token_bytes(5), "big")
+    return "".join(RECEIPT_ALPHABET[(bits >> shift) & 31] for shift in range(35, -1, -5))
 
 
 async def find_receipts(engine: Engine, keys: list[str]) -> dict[str, Receipt]:
