@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.template.config import TemplateConfig
 
 from app import i18n, messages
-from app.api import ApiController, ErrorOut, api_lang
+from app.api import ApiController, api_lang
 from app.citizen import CitizenController, not_found_page
 from app.page import page_context
 from app.qr_routes import QrController
@@ -52,6 +52,8 @@ def _handle_http(request: Request, exc: HTTPException) -> Response[Any]:
         return not_found_page(request, lang)
     if status == 413:
         text, code = _(messages.TOO_LARGE), "too_large"
+    elif status == 409:
+        text, code = _(messages.CONFLICT), "conflict"
     elif isinstance(exc, ValidationException):
         text, code = _(messages.BAD_REQUEST), "invalid_body"
     elif status == 404:
@@ -59,12 +61,10 @@ def _handle_http(request: Request, exc: HTTPException) -> Response[Any]:
     else:
         text, code = _(messages.BAD_REQUEST), "bad_request"
     if _is_api(request):
-        body = ErrorOut(error=code, message=text)
-        detail = exc.extra if isinstance(exc, ValidationException) else None
-        payload: dict[str, Any] = {"error": body.error, "message": body.message}
-        if detail:
-            payload["detail"] = detail
-        return Response(payload, status_code=status, headers=getattr(exc, "headers", None))
+        payload: dict[str, Any] = {"error": code, "message": text}
+        if isinstance(exc, ValidationException) and exc.extra:
+            payload["detail"] = exc.extra
+        return Response(payload, status_code=status, headers=exc.headers)
     return Template(
         template_name="message.html",
         context={**page_context(request, lang), "title": text, "message": text, "back_url": None},
@@ -82,7 +82,8 @@ def _handle_error(request: Request, exc: Exception) -> Response[Any]:
     if db.is_integrity_error(exc):
         return _handle_http(request, HTTPException(status_code=409, detail="conflict"))
     request.logger.exception("unhandled error")
-    _ = i18n.gettext(i18n.pick(request.query_params.get("lang")))
+    lang = api_lang(request) if _is_api(request) else i18n.pick(request.query_params.get("lang"))
+    _ = i18n.gettext(lang)
     text = _("Something went wrong on our side. Please try again.")
     if _is_api(request):
         return Response(
@@ -90,7 +91,7 @@ def _handle_error(request: Request, exc: Exception) -> Response[Any]:
         )
     return Template(
         template_name="message.html",
-        context={**page_context(request, "id"), "title": text, "message": text, "back_url": None},
+        context={**page_context(request, lang), "title": text, "message": text, "back_url": None},
         status_code=HTTP_500_INTERNAL_SERVER_ERROR,
     )
 

@@ -247,3 +247,25 @@ async def test_live_ikm_with_published_report_conventions(org):
     assert printed["weight"] == "0.111" and printed["rounding"] == 2
     assert printed["ikm"] == pytest.approx(25 * sum(round(0.111 * v + 1e-12, 2) for v in nrr))
     assert bad.status_code == 400 and bad_round.status_code == 400
+
+
+@pytest.mark.parametrize("engine_error", ["sqlite", "postgres"])
+async def test_integrity_errors_are_409_not_500(org, engine_error):
+    import sqlite3
+
+    import asyncpg
+    from litestar import get
+
+    @get("/api/v1/boom", sync_to_thread=False)
+    def boom() -> None:
+        if engine_error == "sqlite":
+            raise sqlite3.IntegrityError("UNIQUE constraint failed")
+        raise asyncpg.UniqueViolationError("duplicate key")
+
+    client = make_client()
+    client.app.register(boom)
+    async with client as c:
+        r = await c.get("/api/v1/boom")
+    assert r.status_code == 409
+    assert r.json()["error"] == "conflict"
+    assert "kirim sekali lagi" in r.json()["message"]
