@@ -29,8 +29,6 @@ from feedback.submission import Conflict, Invalid, RateLimited, TooSoon
 from feedback.tokens import TokenError, looks_like_token
 from scoring.ikm import ELEMENTS, GRADE_LABELS, min_answered, official_ikm
 
-Rating = Annotated[int, msgspec.Meta(ge=1, le=4)]
-
 
 class ResponseIn(msgspec.Struct, forbid_unknown_fields=True):
     """A response as JSON. Answers are keyed by SKM element code, each 1..4; at least 7 of

@@ -213,3 +213,14 @@ async def test_form_body_with_invalid_encoding_is_400(org):
                               headers={"content-type": "application/x-www-form-urlencoded"})
     assert r.status_code in (400, 422)
     assert await Response.count() == 0
+
+
+async def test_forged_forwarded_for_does_not_escape_the_limits(org):
+    async with make_client(rate_limit=2) as client:
+        codes = []
+        for i, counter in enumerate((org.counter, org.other_counter, org.kiosk)):
+            mode = "k" if counter == org.kiosk else "s"
+            r = await client.post(f"/{mode}/{counter}", data=form_data(key=f"xff-{i}-" + "x" * 8),
+                                  headers={"x-forwarded-for": f"203.0.113.{i}"})
+            codes.append(r.status_code)
+    assert codes == [303, 303, 429]
