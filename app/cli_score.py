@@ -29,13 +29,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from scoring.engine import score
-from scoring.ikm import ELEMENTS, GRADE_LABELS
+from scoring.ikm import ELEMENTS, ELEMENTS_2004, GRADE_LABELS, elements_for
 from scoring.inputs import Kpi, Parameters, UnitData, unit_data_from_responses
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 
-RESPONSE_REQUIRED = ("unit", *ELEMENTS)
 RESPONSE_OPTIONAL = (
     "submitted_at",
     "service",
@@ -120,7 +119,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--ikm-weight",
-        choices=("exact", "0.111", "0.11"),
+        choices=("exact", "0.111", "0.11", "0.071"),
         default="exact",
         help="element weight of the official IKM (default exact 1/9)",
     )
@@ -218,14 +217,29 @@ def _number(path: str, row: int, column: str, text: str) -> float:
     return value
 
 
-def read_responses(path: str) -> dict[str, list[dict[str, int | None]]]:
+def response_regime(path: str) -> str:
+    """`2004` when the header has the 14 element columns of KepMenPAN 25/2004 (historical
+    surveys), otherwise the SKM-2017 instrument."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return "skm2017"  # _rows reports the problem with its file and row
+    columns = {h.strip() for h in header}
+    return "2004" if set(ELEMENTS_2004) <= columns else "skm2017"
+
+
+def read_responses(
+    path: str, regime: str = "skm2017"
+) -> dict[str, list[dict[str, int | None]]]:
     """Responses grouped by unit code, units in order of first appearance."""
+    codes = elements_for(regime)
     out: dict[str, list[dict[str, int | None]]] = {}
-    for row, record in _rows(path, RESPONSE_REQUIRED, RESPONSE_OPTIONAL):
+    for row, record in _rows(path, ("unit", *codes), RESPONSE_OPTIONAL):
         unit = record["unit"]
         if not unit:
             raise InputError(path, row, "unit", "empty unit code")
-        answers = {code: _rating(path, row, code, record[code]) for code in ELEMENTS}
+        answers = {code: _rating(path, row, code, record[code]) for code in codes}
         out.setdefault(unit, []).append(answers)
     return out
 
@@ -304,15 +318,17 @@ def read_kpis(path: str, known_units: set[str]) -> list[Kpi]:
     return kpis
 
 
-def load(args: argparse.Namespace) -> tuple[list[UnitData], list[Kpi], dict[str, str]]:
+def load(
+    args: argparse.Namespace, regime: str = "skm2017"
+) -> tuple[list[UnitData], list[Kpi], dict[str, str]]:
     """Read and validate every input file; returns engine units, KPIs and display names."""
-    responses = read_responses(args.responses)
+    responses = read_responses(args.responses, regime)
     if args.units:
         infos = read_units(args.units)
         known = {i.unit for i in infos}
         for unit in responses:
             if unit not in known:
-                row = _first_row(args.responses, unit)
+                row = _first_row(args.responses, unit, regime)
                 raise InputError(
                     args.responses, row, "unit", f"unknown unit {unit!r} (not in {args.units})"
                 )
@@ -320,7 +336,7 @@ def load(args: argparse.Namespace) -> tuple[list[UnitData], list[Kpi], dict[str,
         infos = [UnitInfo(u, None, None, None, None) for u in responses]
     units = [
         unit_data_from_responses(
-            i.unit, i.agency, i.peer_group, i.volume, responses.get(i.unit, [])
+            i.unit, i.agency, i.peer_group, i.volume, responses.get(i.unit, []), regime=regime
         )
         for i in infos
     ]
@@ -329,8 +345,8 @@ def load(args: argparse.Namespace) -> tuple[list[UnitData], list[Kpi], dict[str,
     return units, kpis, names
 
 
-def _first_row(path: str, unit: str) -> int | None:
-    for row, record in _rows(path, RESPONSE_REQUIRED, RESPONSE_OPTIONAL):
+def _first_row(path: str, unit: str, regime: str) -> int | None:
+    for row, record in _rows(path, ("unit", *elements_for(regime)), RESPONSE_OPTIONAL):
         if record["unit"] == unit:
             return row
     return None
@@ -438,6 +454,7 @@ def render_csv(result: dict[str, Any], names: dict[str, str]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``suara score``; returns the exit code (2 for bad input)."""
+    regime = response_regime(args.responses)
     try:
         params = Parameters(
             w_satisfaction=args.w_satisfaction,
@@ -445,12 +462,13 @@ def run(args: argparse.Namespace) -> int:
             draws=args.draws,
             ikm_weight=args.ikm_weight,
             ikm_round=args.ikm_round,
+            regime=regime,
         )
     except ValueError as exc:
         print(f"suara score: invalid option: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        units, kpis, names = load(args)
+        units, kpis, names = load(args, regime)
         result = score(units, kpis, params)
     except InputError as exc:
         print(f"suara score: {exc}", file=sys.stderr)

@@ -320,3 +320,28 @@ def test_parser_defaults() -> None:
     assert args.ikm_weight == "exact" and args.ikm_round is None
     assert args.w_satisfaction == 0.5
     assert args.func is cli_score.run
+
+
+def test_historical_2004_questionnaire_is_scored_with_its_own_rules(tmp_path, capsys):
+    """A file with the 14 elements of KepMenPAN 25/2004: weight 1/14 and its grade bounds."""
+    from scoring.ikm import ELEMENTS_2004
+
+    rows = [["LAMA", *([3] * 13), 4] for _ in range(12)]  # every element 3, the last 4
+    rows.append(["LAMA", *([2] * 10), "", "", "", ""])  # 10 of 14: does not count (< 11)
+    path = write_csv(tmp_path / "skm2004.csv", ["unit", *ELEMENTS_2004], rows)
+    assert cli_score.run(parse(["--responses", str(path), "--format", "json",
+                                "--draws", "0"])) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["parameters"]["regime"] == "2004"
+    unit = out["units"][0]
+    assert unit["n"] == 12
+    assert unit["ikm"] == pytest.approx(25 * (13 * 3 + 4) / 14)  # 76.79
+    assert unit["grade"] == "B"  # 2004 bounds: B from 62.51, A from 81.26
+    assert set(unit["elements"]) == set(ELEMENTS_2004)
+    printed = cli_score.run(parse(["--responses", str(path), "--format", "json", "--draws",
+                                   "0", "--ikm-weight", "0.071"]))
+    assert printed == 0
+    assert json.loads(capsys.readouterr().out)["units"][0]["ikm"] == pytest.approx(
+        25 * 0.071 * (13 * 3 + 4))
+    wrong = cli_score.run(parse(["--responses", str(path), "--ikm-weight", "0.111"]))
+    assert wrong == 2 and "0.111" in capsys.readouterr().err
