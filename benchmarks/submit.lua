@@ -23,10 +23,10 @@ request = function()
   local a = {}
   for i = 1, 9 do a[i] = math.random(1, 4) end
   local body = string.format(
-    '{"counter":"%s","idempotency_key":"bench-%d-%d-%d","device_id":"dev-%d-%d",' ..
+    '{"counter":"%s","idempotency_key":"bench-%s-%d-%d","device_id":"dev-%s-%d-%d",' ..
     '"answers":{"persyaratan":%d,"prosedur":%d,"waktu":%d,"biaya":%d,"produk":%d,' ..
     '"kompetensi":%d,"perilaku":%d,"pengaduan":%d,"sarana":%d}}',
-    counter, os.getenv("RUN_ID") or 0, id, seq, id, seq,
+    counter, os.getenv("RUN_ID") or "0", id, seq, os.getenv("RUN_ID") or "0", id, seq,
     a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9])
   -- Many citizens behind a reverse proxy: a different client address per device.
   local ip = string.format("10.%d.%d.%d", id, math.floor(seq / 250) % 250, seq % 250)
