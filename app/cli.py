@@ -77,6 +77,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 1
     console.print(f"Suara Layanan on http://{args.host}:{args.port}  "
                   f"(database: {_describe_database()}, workers: {args.workers})")
+    if args.workers > 1 and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        console.print("Note: SQLite has one writer at a time; one worker is faster than several.")
     uvicorn.run("app.asgi:app", host=args.host, port=args.port, workers=args.workers,
                 log_level="info", access_log=False, proxy_headers=settings.trust_proxy)
     return 0

@@ -140,6 +140,7 @@ def create_app(
     app.state.engine = engine
     app.state.policy = Policy(device_interval=settings.device_interval,
                               token_ttl=settings.token_ttl, rate_limit=settings.rate_limit)
-    app.state.writer = Writer(engine, app.state.policy)
+    # SQLite has one writer at a time: a second writer task would only wait for the lock.
+    app.state.writer = Writer(engine, app.state.policy, tasks=1 if db.is_sqlite(engine) else 2)
     app.state.score_cache = {}
     return app
