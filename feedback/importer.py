@@ -56,8 +56,8 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 
-from feedback import aggregates, skm, sql
-from feedback.engine import is_sqlite, transaction
+from feedback import aggregates, responses, skm
+from feedback.engine import transaction
 from feedback.submission import RECEIPT_ALPHABET, WITA, current_questionnaire_id, new_receipt
 from feedback.submission import wita_day as _wita_day
 from feedback.tables import Counter, Service, Unit
@@ -770,37 +770,8 @@ class ImportReport:
     dry_run: bool = False
 
 
-# Column and PostgreSQL type, in the order of `_values`.
-_INSERT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("counter", "integer"), ("unit", "integer"), ("questionnaire", "integer"),
-    ("service", "integer"), ("answers", "jsonb"), ("answered", "smallint"),
-    ("counted", "boolean"), ("gender", "varchar"), ("age_band", "varchar"),
-    ("education", "varchar"), ("occupation", "varchar"), ("comment", "text"),
-    ("channel", "varchar"), ("lang", "varchar"), ("submitted_at", "timestamptz"),
-    ("receipt", "varchar"), ("submission_key", "varchar"), ("verified", "boolean"),
-    ("token", "varchar"), ("device_hash", "varchar"), ("flags", "jsonb"),
-    ("excluded", "boolean"),
-)
-_COLUMN_LIST = ", ".join(f'"{c}"' for c, _ in _INSERT_COLUMNS)
-_INSERT_ROWS = 1000  # SQLite: 22,000 parameters a statement, within its limit
-_INSERT_ROWS_PG = 5000  # PostgreSQL: one array per column
-_LOOKUP_KEYS = 1000
-_LOOKUP_KEYS_PG = 20_000
+_CHUNK = 2000  # rows per write (and progress step)
 _RECEIPT_RETRIES = 5
-# Rows that clash on any unique column (submission key, receipt) are skipped, not failed.
-_INSERT_PG = (
-    f'INSERT INTO "response" ({_COLUMN_LIST}) SELECT * FROM unnest('
-    + ", ".join(f"?::{t}[]" for _, t in _INSERT_COLUMNS)
-    + ') ON CONFLICT DO NOTHING RETURNING "submission_key"'
-)
-
-
-def _insert_sql(rows: int) -> str:
-    return (f'INSERT INTO "response" ({_COLUMN_LIST}) '
-            f'VALUES {sql.values(rows, len(_INSERT_COLUMNS))} '
-            'ON CONFLICT DO NOTHING RETURNING "submission_key"')
-
-
 _RECEIPT_BYTES = bytes(ord(RECEIPT_ALPHABET[b % len(RECEIPT_ALPHABET)]) for b in range(256))
 
 
@@ -821,7 +792,7 @@ def _receipts(n: int) -> list[str]:
 
 
 def _values(r: ValidRow, questionnaire_id: int, receipt: str) -> tuple[Any, ...]:
-    """In _INSERT_COLUMNS order."""
+    """In feedback.responses.COLUMNS order."""
     return (
         r.counter_id, r.unit_id, questionnaire_id, r.service_id, json.dumps(r.answers),
         len(r.answers), r.counted, r.gender, r.age_band, r.education, r.occupation, r.comment,
@@ -831,25 +802,7 @@ def _values(r: ValidRow, questionnaire_id: int, receipt: str) -> tuple[Any, ...]
 
 async def _stored_keys(engine: Engine, keys: Sequence[str]) -> set[str]:
     """Which of these submission keys are stored (inside a transaction)."""
-    found: set[str] = set()
-    if is_sqlite(engine):
-        for start in range(0, len(keys), _LOOKUP_KEYS):
-            chunk = keys[start:start + _LOOKUP_KEYS]
-            marks = ", ".join("?" * len(chunk))
-            rows = await sql.fetch(engine, 'SELECT "submission_key" FROM "response" '
-                                           f'WHERE "submission_key" IN ({marks})', *chunk)
-            found.update(r["submission_key"] for r in rows)
-        return found
-    # PostgreSQL: a join on an array keeps to the unique index even when the statistics are
-    # stale (just after a large import), where `IN (...)` was planned as a sequential scan
-    # comparing every row with every key (minutes for 100,000 keys).
-    for start in range(0, len(keys), _LOOKUP_KEYS_PG):
-        rows = await sql.fetch(
-            engine, 'SELECT r."submission_key" FROM unnest(?::varchar[]) AS k("key") '
-                    'JOIN "response" AS r ON r."submission_key" = k."key"',
-            list(keys[start:start + _LOOKUP_KEYS_PG]))
-        found.update(r["submission_key"] for r in rows)
-    return found
+    return set(await responses.find(engine, keys))
 
 
 async def _insert(engine: Engine, rows: list[ValidRow], questionnaire_id: int,
@@ -860,21 +813,14 @@ async def _insert(engine: Engine, rows: list[ValidRow], questionnaire_id: int,
     stored: list[ValidRow] = []
     concurrent = 0
     done = 0
-    sqlite = is_sqlite(engine)
-    size = _INSERT_ROWS if sqlite else _INSERT_ROWS_PG
+    size = _CHUNK
     for start in range(0, len(rows), size):
         pending = rows[start:start + size]
         for _attempt in range(_RECEIPT_RETRIES):
             receipts = _receipts(len(pending))
             records = [_values(r, questionnaire_id, code)
                        for r, code in zip(pending, receipts, strict=True)]
-            if sqlite:
-                returned = await sql.fetch(engine, _insert_sql(len(records)),
-                                           *[v for record in records for v in record])
-            else:  # one array per column: fewer, cheaper statements than VALUES lists
-                returned = await sql.fetch(engine, _INSERT_PG,
-                                           *[list(column) for column in zip(*records, strict=True)])
-            keys = {r["submission_key"] for r in returned}
+            keys = set(await responses.insert(engine, records))
             stored.extend(r for r in pending if r.key in keys)
             left = [r for r in pending if r.key not in keys]
             if not left:

@@ -10,13 +10,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from piccolo.engine.base import Engine
 
-from feedback import aggregates, limits, skm, sql
+from feedback import aggregates, limits, responses, skm
 from feedback.engine import transaction
 from feedback.tables import Counter, Questionnaire, Response, Service, TicketToken
 from feedback.tokens import (
@@ -272,17 +271,9 @@ async def find_receipts(engine: Engine, keys: list[str]) -> dict[str, Receipt]:
     """Receipts of already stored submission keys (inside a transaction)."""
     if not keys:
         return {}
-    marks = ", ".join("?" * len(keys))
-    rows = await sql.fetch(
-        engine,
-        'SELECT "submission_key", "receipt", "submitted_at", "verified" FROM "response" '
-        f'WHERE "submission_key" IN ({marks})',
-        *keys,
-    )
     return {
-        r["submission_key"]: Receipt(r["receipt"], _aware(r["submitted_at"]),
-                                     bool(r["verified"]), True)
-        for r in rows
+        key: Receipt(r["receipt"], _aware(r["submitted_at"]), bool(r["verified"]), True)
+        for key, r in (await responses.find(engine, keys)).items()
     }
 
 
@@ -327,9 +318,7 @@ async def store_batch(engine: Engine, items: list[Pending], policy: Policy) -> l
         live = await _device_interval(engine, items, live, out, batch_now, policy)
         receipts = {i: new_receipt() for i in live}
         if live:
-            rows = await sql.fetch(engine, _insert_sql(len(live)),
-                                   *[v for i in live for v in _row(items[i], receipts[i])])
-            inserted = {r["submission_key"]: r["id"] for r in rows}
+            inserted = await responses.insert(engine, [_row(items[i], receipts[i]) for i in live])
         for i in live:
             item = items[i]
             response_id = inserted.get(item.submission_key)
@@ -357,22 +346,8 @@ async def store_batch(engine: Engine, items: list[Pending], policy: Policy) -> l
     return results
 
 
-_RESPONSE_COLUMNS = (
-    "counter", "unit", "questionnaire", "service", "answers", "answered", "counted", "gender",
-    "age_band", "education", "occupation", "comment", "channel", "lang", "submitted_at",
-    "receipt", "submission_key", "verified", "token", "device_hash", "flags", "excluded",
-)
-
-
-@lru_cache(maxsize=128)
-def _insert_sql(rows: int) -> str:
-    columns = ", ".join(f'"{c}"' for c in _RESPONSE_COLUMNS)
-    return (f'INSERT INTO "response" ({columns}) VALUES {sql.values(rows, len(_RESPONSE_COLUMNS))} '
-            'ON CONFLICT DO NOTHING RETURNING "id", "submission_key"')
-
-
 def _row(item: Pending, receipt: str) -> tuple[Any, ...]:
-    """Values in _RESPONSE_COLUMNS order."""
+    """Values in feedback.responses.COLUMNS order."""
     d, verified = item.draft, item.token is not None
     return (
         item.counter.id, item.counter.unit_id, item.counter.questionnaire_id, d.service_id,
