@@ -14,7 +14,7 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 
-from feedback.sql import fetch, values
+from feedback.sql import insert_rows
 from feedback.tables import UnitDayStats
 from scoring.ikm import ELEMENTS, is_counted
 
@@ -57,19 +57,19 @@ def deltas(
     return out
 
 
-_STATS_COLUMNS = ("unit", "day", "n", "sum_score", "sum_score_sq", *COUNT_COLUMNS)
-_STATS_INCREMENTS = ", ".join(
-    f'"{c}" = "unit_day_stats"."{c}" + excluded."{c}"' for c in _STATS_COLUMNS[2:]
+_STATS_COLUMNS = (
+    ("unit", "integer"), ("day", "date"), ("n", "integer"), ("sum_score", "float8"),
+    ("sum_score_sq", "float8"), *((c, "integer") for c in COUNT_COLUMNS),
 )
-_SCORE_COLUMNS = ("unit", "day", "answered", "total", "count")
-_ROWS_PER_STATEMENT = 200  # well below the bound-parameter limits of both engines
-
-
-def _upsert_sql(table: str, columns: tuple[str, ...], rows: int, conflict: str,
-                update: str) -> str:
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    return (f'INSERT INTO "{table}" ({quoted}) VALUES {values(rows, len(columns))} '
-            f"ON CONFLICT ({conflict}) DO UPDATE SET {update}")
+_STATS_UPSERT = 'ON CONFLICT ("unit", "day") DO UPDATE SET ' + ", ".join(
+    f'"{c}" = "unit_day_stats"."{c}" + excluded."{c}"' for c, _ in _STATS_COLUMNS[2:]
+)
+_SCORE_COLUMNS = (
+    ("unit", "integer"), ("day", "date"), ("answered", "smallint"), ("total", "smallint"),
+    ("count", "integer"),
+)
+_SCORE_UPSERT = ('ON CONFLICT ("unit", "day", "answered", "total") DO UPDATE SET '
+                 '"count" = "unit_day_score"."count" + excluded."count"')
 
 
 async def apply(engine: Engine, batch: Mapping[tuple[int, date], DayDelta]) -> None:
@@ -80,17 +80,8 @@ async def apply(engine: Engine, batch: Mapping[tuple[int, date], DayDelta]) -> N
     for (unit_id, day), d in sorted(batch.items()):
         stats.append((unit_id, day, d.n, d.sum_score, d.sum_score_sq, *d.counts))
         scores.extend((unit_id, day, a, t, c) for (a, t), c in sorted(d.scores.items()))
-    for start in range(0, len(stats), _ROWS_PER_STATEMENT):
-        chunk = stats[start:start + _ROWS_PER_STATEMENT]
-        sql = _upsert_sql("unit_day_stats", _STATS_COLUMNS, len(chunk), '"unit", "day"',
-                          _STATS_INCREMENTS)
-        await fetch(engine, sql, *(v for row in chunk for v in row))
-    for start in range(0, len(scores), _ROWS_PER_STATEMENT):
-        chunk = scores[start:start + _ROWS_PER_STATEMENT]
-        sql = _upsert_sql("unit_day_score", _SCORE_COLUMNS, len(chunk),
-                          '"unit", "day", "answered", "total"',
-                          '"count" = "unit_day_score"."count" + excluded."count"')
-        await fetch(engine, sql, *(v for row in chunk for v in row))
+    await insert_rows(engine, "unit_day_stats", _STATS_COLUMNS, stats, _STATS_UPSERT)
+    await insert_rows(engine, "unit_day_score", _SCORE_COLUMNS, scores, _SCORE_UPSERT)
 
 
 _SUMS = [f'COALESCE(SUM("{c}"), 0) AS "{c}"' for c in ("n", *COUNT_COLUMNS)]

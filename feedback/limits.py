@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from piccolo.engine.base import Engine
 
-from feedback.sql import fetch, values
+from feedback.sql import insert_rows
 
 
 async def device_marks(
@@ -25,13 +25,13 @@ async def device_marks(
     keys = sorted(set(keys))
     if not keys:
         return set()
-    sql = (
-        f'INSERT INTO "device_seen" ("key", "last_at") VALUES {values(len(keys), 2)} '
+    rows = await insert_rows(
+        engine, "device_seen", (("key", "varchar"), ("last_at", "timestamptz")),
+        [(key, now) for key in keys],
         'ON CONFLICT ("key") DO UPDATE SET "last_at" = excluded."last_at" '
-        'WHERE "device_seen"."last_at" <= ? RETURNING "key"'
+        'WHERE "device_seen"."last_at" <= ? RETURNING "key"',
+        (now - interval,),
     )
-    args = [v for key in keys for v in (key, now)]
-    rows = await fetch(engine, sql, *args, now - interval)
     return {row["key"] for row in rows}
 
 
@@ -44,12 +44,12 @@ async def rate_hits(
         return {}
     window = int(now.timestamp()) // window_seconds
     keys = sorted(counts)
-    sql = (
-        f'INSERT INTO "rate_window" ("key", "window", "hits") VALUES {values(len(keys), 3)} '
+    rows = await insert_rows(
+        engine, "rate_window", (("key", "varchar"), ("window", "integer"), ("hits", "integer")),
+        [(key, window, counts[key]) for key in keys],
         'ON CONFLICT ("key") DO UPDATE SET '
         '"hits" = CASE WHEN "rate_window"."window" = excluded."window" '
         'THEN "rate_window"."hits" + excluded."hits" ELSE excluded."hits" END, '
-        '"window" = excluded."window" RETURNING "key", "hits"'
+        '"window" = excluded."window" RETURNING "key", "hits"',
     )
-    rows = await fetch(engine, sql, *[v for key in keys for v in (key, window, counts[key])])
     return {row["key"]: row["hits"] for row in rows}

@@ -1,9 +1,5 @@
 """Writing and finding responses in bulk: the one insert path shared by live submissions,
-imports and the demo data (inside the caller's transaction).
-
-PostgreSQL gets one array per column (`INSERT … SELECT * FROM unnest(…)`): one statement
-text whatever the number of rows, so its prepared plan is reused, and far fewer parameters.
-SQLite gets multi-row VALUES lists."""
+imports and the demo data (inside the caller's transaction)."""
 
 from __future__ import annotations
 
@@ -27,39 +23,17 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("token", "varchar"), ("device_hash", "varchar"), ("flags", "jsonb"),
     ("excluded", "boolean"),
 )
-_NAMES = ", ".join(f'"{name}"' for name, _ in COLUMNS)
-_RETURNING = 'ON CONFLICT DO NOTHING RETURNING "id", "submission_key"'
-_INSERT_PG = (
-    f'INSERT INTO "response" ({_NAMES}) SELECT * FROM unnest('
-    + ", ".join(f"?::{kind}[]" for _, kind in COLUMNS) + f") {_RETURNING}"
-)
-_SQLITE_ROWS = 1000  # 22,000 parameters a statement, within SQLite's limit
-_PG_ROWS = 5000
 _LOOKUP_SQLITE = 1000
 _LOOKUP_PG = 20_000
-
-
-def _insert_sqlite(rows: int) -> str:
-    return f'INSERT INTO "response" ({_NAMES}) VALUES {sql.values(rows, len(COLUMNS))} {_RETURNING}'
 
 
 async def insert(engine: Engine, records: Sequence[Sequence[Any]]) -> dict[str, int]:
     """Insert responses (value tuples in COLUMNS order). A row that clashes on a unique
     column (submission key, receipt) is skipped. Returns submission key → id of the rows
     stored."""
-    stored: dict[str, int] = {}
-    sqlite = is_sqlite(engine)
-    size = _SQLITE_ROWS if sqlite else _PG_ROWS
-    for start in range(0, len(records), size):
-        chunk = records[start:start + size]
-        if sqlite:
-            rows = await sql.fetch(engine, _insert_sqlite(len(chunk)),
-                                   *[v for record in chunk for v in record])
-        else:
-            rows = await sql.fetch(engine, _INSERT_PG,
-                                   *[list(column) for column in zip(*chunk, strict=True)])
-        stored.update((r["submission_key"], r["id"]) for r in rows)
-    return stored
+    rows = await sql.insert_rows(engine, "response", COLUMNS, records,
+                                 'ON CONFLICT DO NOTHING RETURNING "id", "submission_key"')
+    return {r["submission_key"]: r["id"] for r in rows}
 
 
 async def find(engine: Engine, keys: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -1,6 +1,7 @@
 """Plain SQL on the current transaction's own driver connection, for the few hot statements
-of the submission path (multi-row upserts), where building Piccolo query objects for
-thousands of values per second would cost more than the database work itself.
+of the submission path and bulk loads (multi-row inserts and upserts), where building
+Piccolo query objects for thousands of values per second would cost more than the database
+work itself.
 
 Statements use `?` placeholders (never inside string literals); for PostgreSQL they are
 rewritten to `$1, $2, …` once per statement text."""
@@ -8,6 +9,7 @@ rewritten to `$1, $2, …` once per statement text."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -39,3 +41,40 @@ def values(rows: int, width: int) -> str:
     """`(?, ?), (?, ?)` for a multi-row VALUES clause."""
     one = "(" + ", ".join("?" * width) + ")"
     return ", ".join([one] * rows)
+
+
+_SQLITE_PARAMETERS = 30_000  # below SQLite's limit of 32,766 bound parameters
+_PG_ROWS = 5000
+
+
+async def insert_rows(
+    engine: Engine,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[Any]],
+    tail: str = "",
+    tail_args: Sequence[Any] = (),
+) -> list[dict[str, Any]]:
+    """`INSERT INTO table (columns) … tail` for many rows, inside the current transaction;
+    `tail` is e.g. an ON CONFLICT clause and RETURNING, with `?` for `tail_args`. Columns
+    are (name, PostgreSQL type) pairs. PostgreSQL gets one array per column
+    (`SELECT * FROM unnest(…)`): one statement text whatever the number of rows, so its
+    prepared plan is reused. SQLite gets multi-row VALUES lists. Returns the RETURNING rows."""
+    names = ", ".join(f'"{name}"' for name, _ in columns)
+    head = f'INSERT INTO "{table}" ({names}) '
+    out: list[dict[str, Any]] = []
+    if isinstance(engine, SQLiteEngine):
+        size = max(1, (_SQLITE_PARAMETERS - len(tail_args)) // len(columns))
+        for start in range(0, len(rows), size):
+            chunk = rows[start:start + size]
+            statement = f"{head}VALUES {values(len(chunk), len(columns))} {tail}"
+            out.extend(await fetch(engine, statement, *[v for r in chunk for v in r],
+                                   *tail_args))
+        return out
+    arrays = ", ".join(f"?::{kind}[]" for _, kind in columns)
+    statement = f"{head}SELECT * FROM unnest({arrays}) {tail}"
+    for start in range(0, len(rows), _PG_ROWS):
+        chunk = rows[start:start + _PG_ROWS]
+        out.extend(await fetch(engine, statement,
+                               *[list(c) for c in zip(*chunk, strict=True)], *tail_args))
+    return out
