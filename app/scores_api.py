@@ -13,6 +13,7 @@ from litestar.params import QueryParameter
 
 from app import i18n
 from app.api import ErrorOut, api_lang, error
+from app.score_structs import ScoresOut, to_struct
 from feedback import periods
 from feedback.scores import score_period
 from scoring.inputs import Parameters
@@ -38,7 +39,7 @@ class ScoresController(Controller):
         seed: Annotated[int, QueryParameter(ge=0)] = 0,
         draws: Annotated[int, QueryParameter(ge=0, le=MAX_DRAWS)] = 2000,
         w_satisfaction: Annotated[float, QueryParameter(ge=0, le=1)] = 0.5,
-    ) -> Response[dict[str, Any] | ErrorOut]:
+    ) -> Response[ScoresOut | ErrorOut]:
         _ = i18n.gettext(api_lang(request))
         try:
             if period:
@@ -54,11 +55,11 @@ class ScoresController(Controller):
                            "dates written as YYYY-MM-DD."))
         params = Parameters(w_satisfaction=w_satisfaction, seed=seed, draws=draws)
         key = (chosen.key, seed, draws, w_satisfaction)
-        cache: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] = request.app.state.score_cache
+        cache: dict[tuple[Any, ...], tuple[float, ScoresOut]] = request.app.state.score_cache
         hit = cache.get(key)
         if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
             return Response(hit[1])
-        result = await score_period(chosen, params)
+        result = to_struct(await score_period(chosen, params))
         cache[key] = (time.monotonic(), result)
         return Response(result)
 

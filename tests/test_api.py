@@ -213,8 +213,12 @@ async def test_openapi_documents_the_public_contract(org):
         r = await client.get("/schema/openapi.json")
     assert r.status_code == 200
     paths = json.loads(r.text)["paths"]
-    for path in ("/api/v1/units", "/api/v1/responses", "/api/v1/units/{unit}/ikm"):
+    for path in ("/api/v1/units", "/api/v1/responses", "/api/v1/units/{unit}/ikm",
+                 "/api/v1/scores"):
         assert path in paths
+    schemas = json.loads(r.text)["components"]["schemas"]
+    for name in ("ResponseIn", "ReceiptOut", "IkmOut", "ScoresOut", "UnitScore", "Directory"):
+        assert name in schemas
     assert "/s/{counter}" not in paths
 
 

@@ -130,3 +130,24 @@ async def test_scores_api(org):
     for response in bad:
         assert response.status_code == 400, response.text
         assert response.json()["message"]
+
+
+async def test_scores_api_on_the_demo_city(empty_db):
+    """Every shape the engine produces (ranked, provisional, not scored, with and without
+    KPIs, flags) fits the documented response schema."""
+    from feedback.demo import load_demo
+
+    await load_demo(empty_db, responses=3000, seed=11, now=datetime(2026, 11, 28, 3, tzinfo=UTC))
+    async with make_client() as client:
+        r = await client.get("/api/v1/scores?period=2026&draws=100")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    statuses = {u["status"] for u in body["units"]}
+    assert statuses == {"ranked", "provisional", "not_scored"}
+    with_kpi = [u for u in body["units"] if u["kpi"] is not None]
+    assert with_kpi and any(u["kpi_flags"] for u in body["units"])
+    ranked = sorted((u for u in body["units"] if u["rank"]), key=lambda u: u["rank"])
+    assert ranked[0]["rank_interval"]["low"] <= 1 <= ranked[0]["rank_interval"]["high"]
+    for u in ranked:
+        assert sum(u["contributions"].values()) == pytest.approx(u["index"])
+    assert body["agencies"] and body["city"]["peer_groups"]
