@@ -25,7 +25,7 @@ from app import i18n, messages
 from app.clients import DEVICE_COOKIE, device_key, network_key
 from app.page import page_context
 from app.settings import Settings
-from feedback import skm, submission
+from feedback import directory, skm, submission
 from feedback.submission import CounterInfo, FieldError, Invalid, RateLimited, TooSoon
 from feedback.tokens import TokenError, looks_like_token, normalise
 from scoring.ikm import min_answered
@@ -141,6 +141,17 @@ def _form_page(
 
 class CitizenController(Controller):
     include_in_schema = False
+
+    @get("/")
+    async def directory_page(self, request: Request,
+                             lang: FromQuery[str | None] = None) -> Template:
+        """The public directory: every agency, unit and counter with its rating link."""
+        language = i18n.pick(lang)
+        found = await directory.load(request.app.state.settings.public_url)
+        return Template(
+            template_name="directory.html",
+            context={**page_context(request, language), "agencies": found.agencies},
+        )
 
     async def _show(
         self, request: Request, counter: str, lang: str | None, t: str | None, kiosk: bool

@@ -224,3 +224,14 @@ async def test_forged_forwarded_for_does_not_escape_the_limits(org):
                                   headers={"x-forwarded-for": f"203.0.113.{i}"})
             codes.append(r.status_code)
     assert codes == [303, 303, 429]
+
+
+async def test_home_page_lists_every_counter(org):
+    async with make_client() as client:
+        r = await client.get("/")
+        en = await client.get("/?lang=en")
+    assert r.status_code == 200
+    assert "Dinas Kesehatan" in r.text and "UPTD Puskesmas Oebobo" in r.text
+    for code in (org.counter, org.kiosk, org.other_counter):
+        assert f'href="/s/{code}?lang=id"' in r.text
+    assert "pindai kode QR" in r.text and "scan the QR code" in en.text
