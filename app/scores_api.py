@@ -5,21 +5,34 @@ the expensive part and a minute-old ranking is as good as a fresh one."""
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
 from litestar.params import QueryParameter
 
-from app import i18n
+from app import i18n, messages
 from app.api import ErrorOut, api_lang, error
+from app.clients import network_key
 from app.score_structs import ScoresOut, to_struct
-from feedback import periods
+from feedback import limits, periods
+from feedback.engine import transaction
 from feedback.scores import score_period
 from scoring.inputs import Parameters
 
 CACHE_SECONDS = 60.0
 MAX_DRAWS = 10_000
+
+
+COMPUTATIONS_PER_MINUTE = 10
+
+
+async def _computation_allowed(request: Request) -> bool:
+    engine = request.app.state.engine
+    key = "scores:" + network_key(request, request.app.state.settings)
+    async with transaction(engine):
+        hits = await limits.rate_hits(engine, {key: 1}, datetime.now(UTC), 60)
+    return hits[key] <= COMPUTATIONS_PER_MINUTE
 
 
 class ScoresController(Controller):
@@ -59,6 +72,9 @@ class ScoresController(Controller):
         hit = cache.get(key)
         if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
             return Response(hit[1])
+        # A fresh computation costs up to a few seconds of CPU: limit them per network.
+        if not await _computation_allowed(request):
+            return error(429, "rate_limited", _(messages.RATE_LIMITED))
         result = to_struct(await score_period(chosen, params))
         cache[key] = (time.monotonic(), result)
         return Response(result)

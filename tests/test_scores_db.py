@@ -151,3 +151,12 @@ async def test_scores_api_on_the_demo_city(empty_db):
     for u in ranked:
         assert sum(u["contributions"].values()) == pytest.approx(u["index"])
     assert body["agencies"] and body["city"]["peer_groups"]
+
+
+async def test_fresh_score_computations_are_rate_limited(org):
+    async with make_client() as client:
+        codes = [(await client.get(f"/api/v1/scores?period=2026&draws=0&seed={seed}")).status_code
+                 for seed in range(12)]
+        cached = await client.get("/api/v1/scores?period=2026&draws=0&seed=0")
+    assert codes == [200] * 10 + [429, 429]
+    assert cached.status_code == 200  # served from the cache, not computed again
