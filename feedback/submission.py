@@ -332,7 +332,8 @@ async def store_batch(engine: Engine, items: list[Pending], policy: Policy) -> l
             (items[i].counter.unit_id, wita_day(items[i].now), items[i].draft.answers)
             for i in live if items[i].submission_key in inserted
         ))
-    missing = [items[i].submission_key for i, o in enumerate(out) if o is None]
+    missing = [item.submission_key for i, item in enumerate(items)
+               if out[i] is None and first_of[item.submission_key] == i]
     found: dict[str, Receipt] = {}
     if missing:  # stored meanwhile by another worker (rare)
         async with transaction(engine):
