@@ -160,3 +160,16 @@ async def test_fresh_score_computations_are_rate_limited(org):
         cached = await client.get("/api/v1/scores?period=2026&draws=0&seed=0")
     assert codes == [200] * 10 + [429, 429]
     assert cached.status_code == 200  # served from the cache, not computed again
+
+
+@pytest.mark.parametrize("query", [
+    "period=2026&w_satisfaction=nan", "period=2026&w_satisfaction=inf", "period=2026&draws=1e3",
+    "period=2026&seed=-1", "period=2026&seed=99999999999999999999999", "period=%00",
+    "from=2026-01-01", "to=2026-01-01&from=", "period=2026&period=2025",
+])
+async def test_odd_score_parameters_never_reach_a_500(org, query):
+    async with make_client() as client:
+        r = await client.get(f"/api/v1/scores?{query}")
+    assert r.status_code in (200, 400), r.text
+    if r.status_code == 400:
+        assert r.json()["message"]
