@@ -254,7 +254,8 @@ class CitizenController(Controller):
     ) -> Response[Any]:
         language = i18n.pick(lang)
         c = await submission.load_counter(counter)
-        found = await submission.receipt_details(r) if r.isalnum() and len(r) <= 12 else None
+        valid = c is not None and r.isalnum() and len(r) <= 12
+        found = await submission.receipt_details(r, c.id) if valid else None
         if c is None or found is None:
             return not_found_page(request, language)
         base = f"/{_mode_path(kiosk)}/{c.code}"

@@ -284,10 +284,11 @@ def _aware(moment: datetime | str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-async def receipt_details(receipt: str) -> Receipt | None:
+async def receipt_details(receipt: str, counter_id: int) -> Receipt | None:
+    """A receipt given at this counter (another counter's receipt is not shown here)."""
     row = await (
         Response.select(Response.receipt, Response.submitted_at, Response.verified)
-        .where(Response.receipt == receipt)
+        .where((Response.receipt == receipt) & (Response.counter == counter_id))
         .first()
     )
     return Receipt(row["receipt"], row["submitted_at"], row["verified"]) if row else None

@@ -235,3 +235,14 @@ async def test_home_page_lists_every_counter(org):
     for code in (org.counter, org.kiosk, org.other_counter):
         assert f'href="/s/{code}?lang=id"' in r.text
     assert "pindai kode QR" in r.text and "scan the QR code" in en.text
+
+
+async def test_thank_you_page_only_for_its_own_counter(org):
+    async with make_client() as client:
+        r = await client.post(f"/s/{org.counter}", data=form_data())
+        receipt = r.headers["location"].split("r=")[1].split("&")[0]
+        own = await client.get(f"/s/{org.counter}/terima-kasih?r={receipt}")
+        other = await client.get(f"/s/{org.other_counter}/terima-kasih?r={receipt}")
+        unknown = await client.get(f"/s/{org.counter}/terima-kasih?r=AAAAAAAA")
+    assert own.status_code == 200 and receipt[:4] in own.text
+    assert other.status_code == 404 and unknown.status_code == 404
