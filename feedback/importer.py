@@ -215,32 +215,9 @@ def _read_csv(name: str, progress: Progress | None) -> Sheet:
     first_line = text.split("\n", 1)[0]
     # Spreadsheets in an Indonesian locale save CSV with semicolons.
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    total = text.count("\n") + 1
-    digest = _Digest()
-    header: tuple[Any, ...] | None = None
-    rows: list[tuple[int, tuple[Any, ...]]] = []
-    blank = 0
-    number = 0
-    try:
-        for number, record in enumerate(csv.reader(io.StringIO(text, newline=""),
-                                                   delimiter=delimiter), start=1):
-            cells = _trim(record)
-            if number == 1:
-                header = cells
-                digest.add(number, cells)
-                continue
-            if not cells:
-                blank += 1
-            else:
-                digest.add(number, cells, text_only=True)
-                rows.append((number, cells))
-            if progress is not None and number % _PROGRESS_EVERY == 0:
-                progress("read", number, total)
-    except csv.Error as exc:
-        raise ImportFileError(name, f"row {number + 1}: unreadable CSV ({exc})") from exc
-    if progress is not None:
-        progress("read", number, number)
-    return Sheet(name, digest.hexdigest(), _normalise_header(name, header), rows, blank)
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return _collect(name, (_trim(r) for r in records), text.count("\n") + 1, progress,
+                    text_only=True, unreadable=(csv.Error,), kind="CSV")
 
 
 def _read_xlsx(name: str, progress: Progress | None) -> Sheet:
@@ -256,32 +233,42 @@ def _read_xlsx(name: str, progress: Progress | None) -> Sheet:
             raise ImportFileError(name, "the workbook has no sheet")
         sheet = workbook.worksheets[0]
         total = sheet.max_row if isinstance(sheet.max_row, int) else None
-        digest = _Digest()
-        header: tuple[Any, ...] | None = None
-        rows: list[tuple[int, tuple[Any, ...]]] = []
-        blank = 0
-        number = 0
-        try:
-            for number, row in enumerate(sheet.iter_rows(), start=1):
-                cells = _trim([_xlsx_value(cell) for cell in row])
-                if number == 1:
-                    header = cells
-                    digest.add(number, cells)
-                    continue
-                if not cells:
-                    blank += 1
-                else:
-                    digest.add(number, cells)
-                    rows.append((number, cells))
-                if progress is not None and number % _PROGRESS_EVERY == 0:
-                    progress("read", number, total)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            raise ImportFileError(name, f"row {number + 1}: unreadable XLSX ({exc})") from exc
+        cells = (_trim([_xlsx_value(cell) for cell in row]) for row in sheet.iter_rows())
+        return _collect(name, cells, total, progress, text_only=False,
+                        unreadable=(zipfile.BadZipFile, KeyError, ValueError, OSError),
+                        kind="XLSX", empty=f"the first sheet ({sheet.title!r}) is empty")
     finally:
         workbook.close()
+
+
+def _collect(name: str, records: Iterable[tuple[Any, ...]], total: int | None,
+             progress: Progress | None, *, text_only: bool,
+             unreadable: tuple[type[Exception], ...], kind: str,
+             empty: str = "is empty") -> Sheet:
+    """Header, numbered non-blank rows, blank count and content digest of a file's rows
+    (already trimmed), whatever its format."""
+    digest = _Digest()
+    header: tuple[Any, ...] | None = None
+    rows: list[tuple[int, tuple[Any, ...]]] = []
+    blank = 0
+    number = 0
+    try:
+        for number, cells in enumerate(records, start=1):
+            if number == 1:
+                header = cells
+                digest.add(number, cells)
+                continue
+            if not cells:
+                blank += 1
+            else:
+                digest.add(number, cells, text_only=text_only)
+                rows.append((number, cells))
+            if progress is not None and number % _PROGRESS_EVERY == 0:
+                progress("read", number, total)
+    except unreadable as exc:
+        raise ImportFileError(name, f"row {number + 1}: unreadable {kind} ({exc})") from exc
     if header is None:
-        raise ImportFileError(name, f"the first sheet ({sheet.title!r}) is empty: expected a "
-                                    "header row and data rows")
+        raise ImportFileError(name, f"{empty}: expected a header row and data rows")
     if progress is not None:
         progress("read", number, number)
     return Sheet(name, digest.hexdigest(), _normalise_header(name, header), rows, blank)
