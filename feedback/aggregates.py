@@ -1,7 +1,8 @@
 """Per-unit, per-day aggregates, kept up to date as responses arrive.
 
-`unit_day_stats` holds n, the sum and sum of squares of respondent scores and, per element,
-how many answered 1..4; `unit_day_score` holds the histogram of respondent scores. Both are
+`unit_day_stats` holds n and, per element, how many answered 1..4 (what the official IKM
+needs); `unit_day_score` holds the histogram of respondent scores (what shrinkage and the
+rank-interval bootstrap need; sums and sums of squares derive from it). Both are
 incremented with one upsert each, so submissions from many workers add up exactly.
 """
 
@@ -26,8 +27,6 @@ class DayDelta:
     """What a batch of counted responses adds to one unit-day."""
 
     n: int = 0
-    sum_score: float = 0.0
-    sum_score_sq: float = 0.0
     counts: list[int] = field(default_factory=lambda: [0] * len(COUNT_COLUMNS))
     # (answered, total) -> count
     scores: dict[tuple[int, int], int] = field(default_factory=dict)
@@ -35,10 +34,7 @@ class DayDelta:
     def add(self, answers: Mapping[str, int | None]) -> None:
         given = [(i, a) for i, e in enumerate(ELEMENTS) if (a := answers.get(e)) is not None]
         answered, total = len(given), sum(a for _, a in given)
-        score = total / answered
         self.n += 1
-        self.sum_score += score
-        self.sum_score_sq += score * score
         for i, a in given:
             self.counts[i * 4 + a - 1] += 1
         key = (answered, total)
@@ -58,8 +54,8 @@ def deltas(
 
 
 _STATS_COLUMNS = (
-    ("unit", "integer"), ("day", "date"), ("n", "integer"), ("sum_score", "float8"),
-    ("sum_score_sq", "float8"), *((c, "integer") for c in COUNT_COLUMNS),
+    ("unit", "integer"), ("day", "date"), ("n", "integer"),
+    *((c, "integer") for c in COUNT_COLUMNS),
 )
 _STATS_UPSERT = 'ON CONFLICT ("unit", "day") DO UPDATE SET ' + ", ".join(
     f'"{c}" = "unit_day_stats"."{c}" + excluded."{c}"' for c, _ in _STATS_COLUMNS[2:]
@@ -78,7 +74,7 @@ async def apply(engine: Engine, batch: Mapping[tuple[int, date], DayDelta]) -> N
     stats: list[tuple[Any, ...]] = []
     scores: list[tuple[Any, ...]] = []
     for (unit_id, day), d in sorted(batch.items()):
-        stats.append((unit_id, day, d.n, d.sum_score, d.sum_score_sq, *d.counts))
+        stats.append((unit_id, day, d.n, *d.counts))
         scores.extend((unit_id, day, a, t, c) for (a, t), c in sorted(d.scores.items()))
     await insert_rows(engine, "unit_day_stats", _STATS_COLUMNS, stats, _STATS_UPSERT)
     await insert_rows(engine, "unit_day_score", _SCORE_COLUMNS, scores, _SCORE_UPSERT)

@@ -137,8 +137,6 @@ class UnitDayStats(Table):
     unit = ForeignKey(on_delete=OnDelete.restrict, references=Unit, null=False)
     day = Date()
     n = Integer(default=0)
-    sum_score = Float(default=0.0)
-    sum_score_sq = Float(default=0.0)
     persyaratan_1 = Integer(default=0)
     persyaratan_2 = Integer(default=0)
     persyaratan_3 = Integer(default=0)
