@@ -7,7 +7,7 @@ Usage:  python benchmarks/score_bench.py [--pg URL] [--responses 10000000] [--un
 
 Responses are generated inside PostgreSQL (INSERT … SELECT over generate_series, the
 server-side equivalent of COPY); the per-unit, per-day aggregates are then built with one
-GROUP BY per table and checked against feedback.aggregates for a sample of units.
+GROUP BY per table and checked against feedback.aggregates.daily for a sample of units.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ async def load(url: str, responses: int, units: int) -> None:
     os.environ["DATABASE_URL"] = url
     sys.path.insert(0, str(ROOT))
     from feedback import engine as db
-    from feedback.submission import current_questionnaire_id
+    from feedback.survey.skm import current_questionnaire_id
     from feedback.tables import Agency, Counter, Unit
     from piccolo_conf import DB
     from tests.support import reset_database
@@ -100,9 +100,9 @@ async def load(url: str, responses: int, units: int) -> None:
 
 
 async def check_sample(DB, unit_ids: list[int]) -> None:
-    """The SQL-built aggregates equal feedback.aggregates over the same raw responses."""
-    from feedback.aggregates import deltas
-    from feedback.submission import wita_day
+    """The SQL-built aggregates equal feedback.aggregates.daily over the same raw responses."""
+    from feedback.aggregates.daily import deltas
+    from feedback.clock import wita_day
     from feedback.tables import Response, UnitDayScore, UnitDayStats
 
     for unit_id in unit_ids:
@@ -116,7 +116,7 @@ async def check_sample(DB, unit_ids: list[int]) -> None:
             assert s["n"] == d.n
         hist = await UnitDayScore.select().where(UnitDayScore.unit == unit_id)
         assert sum(h["count"] for h in hist) == sum(d.n for d in want.values())
-    print(f"aggregates of units {unit_ids} match feedback.aggregates", flush=True)
+    print(f"aggregates of units {unit_ids} match feedback.aggregates.daily", flush=True)
 
 
 def measure(url: str, draws: int) -> dict[str, float]:
@@ -126,8 +126,9 @@ import asyncio, json, os, resource, sys, time
 os.environ["DATABASE_URL"] = {url!r}
 sys.path.insert(0, {str(ROOT)!r})
 from piccolo_conf import DB
-from feedback import engine as db, periods
-from feedback.scores import engine_inputs, score_period
+from feedback import engine as db
+from feedback.performance import periods
+from feedback.performance.scores import engine_inputs, score_period
 from scoring.inputs import Parameters
 async def main():
     await db.start(DB)

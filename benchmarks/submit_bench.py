@@ -70,7 +70,7 @@ async def prepare(url: str) -> list[str]:
     os.environ["DATABASE_URL"] = url
     sys.path.insert(0, str(ROOT))
     from feedback import engine as db
-    from feedback.demo import load_demo
+    from feedback.demo.load import load_demo
     from feedback.tables import Counter
     from piccolo_conf import DB
     from tests.support import reset_database

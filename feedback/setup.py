@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from piccolo.apps.migrations.commands.forwards import run_forwards
 
-from feedback import skm
+from feedback.survey import skm
 from feedback.tables import Questionnaire
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from piccolo.engine.postgres import PostgresEngine
 
+from feedback.org.counters import clear_counter_cache
 from feedback.setup import migrate
-from feedback.submission import clear_counter_cache
 from feedback.tables import (
     Agency,
     Counter,
@@ -95,8 +95,8 @@ class _Client:
     def __init__(self, **overrides):
         import httpx
 
-        from app.main import create_app
         from app.settings import Settings
+        from app.web.main import create_app
         from piccolo_conf import DB
 
         self.app = create_app(Settings(secret="test-secret", **overrides), engine=DB,

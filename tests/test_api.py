@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from feedback.submission import wita_day
+from feedback.clock import wita_day
 from feedback.tables import Response, UnitDayStats
 from tests.support import FULL, make_client
 

@@ -13,8 +13,8 @@ from feedback.tables import TicketToken
 from tests.conftest import TEST_DATABASE_URL
 
 ROOT = Path(__file__).parent.parent
-# Exactly what the installed `suara` script runs (app.cli imported as a module).
-ENTRY_POINT = "import sys; from app.cli import main; sys.exit(main())"
+# Exactly what the installed `suara` script runs (app.cli.main imported as a module).
+ENTRY_POINT = "import sys; from app.cli.main import main; sys.exit(main())"
 
 
 def suara(*args: str) -> subprocess.CompletedProcess[str]:

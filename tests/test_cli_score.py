@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app import cli_score
+from app.cli import score as cli_score
 from scoring.ikm import ELEMENTS
 
 HEADER = ["unit", "submitted_at", *ELEMENTS, "comment"]

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from feedback import demo
-from feedback.demo import DemoError, load_demo, plan_organisation
-from feedback.submission import WITA, current_questionnaire_id, wita_day
+from feedback.clock import WITA, wita_day
+from feedback.demo import load as demo
+from feedback.demo.load import DemoError, load_demo, plan_organisation
+from feedback.survey.skm import current_questionnaire_id
 from feedback.tables import (
     Agency,
     Counter,
@@ -27,7 +28,7 @@ from tests.support import wipe_rows
 NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)  # a Monday, 11:00 WITA
 N = 2_000
 
-# Copied from REGULATIONS.md ("Kota Kupang"), independently of feedback.demo.
+# Copied from REGULATIONS.md ("Kota Kupang"), independently of feedback.demo.load.
 REGULATION_KELURAHAN = {
     "Alak": "Alak, Batuplat, Fatufeto, Mantasi, Manulai II, Manutapen, Naioni, Namosain, "
             "Nunbaun Delha, Nunbaun Sabu, Nunhila, Penkase Oeleta",
@@ -302,9 +303,9 @@ async def test_bad_argument(empty_db):
 async def test_demo_has_performance_indicators_for_this_and_last_year(empty_db):
     from datetime import UTC, datetime
 
-    from feedback import periods
-    from feedback.demo import load_demo
-    from feedback.scores import engine_inputs
+    from feedback.demo.load import load_demo
+    from feedback.performance import periods
+    from feedback.performance.scores import engine_inputs
     from feedback.tables import Indicator
 
     summary = await load_demo(empty_db, responses=600, seed=5,

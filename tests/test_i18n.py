@@ -16,10 +16,10 @@ APP = Path(__file__).parent.parent / "app"
 def message_ids() -> set[str]:
     ids: set[str] = set()
     env = Environment(extensions=["jinja2.ext.i18n"])
-    for template in (APP / "templates").glob("*.html"):
+    for template in (APP / "web" / "templates").glob("*.html"):
         for _line, _func, message in env.extract_translations(template.read_text()):
             ids.add(message if isinstance(message, str) else message[0])
-    for module in APP.glob("*.py"):
+    for module in APP.rglob("*.py"):
         source = io.BytesIO(module.read_bytes())
         for _line, func, message, _comments in extract_python(
             source, keywords={"_": None, "N_": None}, comment_tags=(), options={}

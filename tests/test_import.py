@@ -1,5 +1,5 @@
-"""`suara import`: historical SKM responses from CSV/XLSX files (feedback.importer and the
-app.cli_import command)."""
+"""`suara import`: historical SKM responses from CSV/XLSX files (feedback.ingest.importer and the
+app.cli.imports command)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedback import aggregates, importer
-from feedback.importer import (
+from feedback.aggregates import daily as aggregates
+from feedback.clock import WITA
+from feedback.ingest import importer
+from feedback.ingest.importer import (
     Catalog,
     ImportFileError,
     Sheet,
@@ -27,7 +29,8 @@ from feedback.importer import (
     import_file,
     read_rows,
 )
-from feedback.submission import RECEIPT_ALPHABET, WITA, current_questionnaire_id
+from feedback.survey.receipts import RECEIPT_ALPHABET
+from feedback.survey.skm import current_questionnaire_id
 from feedback.tables import Agency, Counter, Response, Unit, UnitDayScore, UnitDayStats
 from scoring.ikm import ELEMENTS, official_ikm
 from tests.conftest import TEST_DATABASE_URL

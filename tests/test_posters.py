@@ -1,4 +1,4 @@
-"""Tests for QR rendering (feedback.qr) and the printable PDFs (feedback.posters).
+"""Tests for QR rendering (app.output.qr) and the printable PDFs (app.output.posters).
 
 The PDFs are inspected without a PDF library: fpdf2 writes Flate-compressed content
 streams, which are decompressed here to read the text (Tj operators) and the vector QR
@@ -15,14 +15,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from feedback.posters import (
+from app.output.posters import (
     PosterItem,
     StubItem,
     latin1_safe,
     render_posters,
     render_stubs,
 )
-from feedback.qr import make_qr, qr_matrix, qr_png, qr_svg
+from app.output.qr import make_qr, qr_matrix, qr_png, qr_svg
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MM_TO_PT = 72 / 25.4

@@ -8,9 +8,12 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pytest
 
-from feedback import periods, submission
-from feedback.kpis import UnknownUnits, store_kpis
-from feedback.scores import engine_inputs
+from feedback.org.counters import load_counter
+from feedback.performance import periods
+from feedback.performance.kpis import UnknownUnits, store_kpis
+from feedback.performance.scores import engine_inputs
+from feedback.survey import submit as submission
+from feedback.survey.validate import validate
 from feedback.tables import IndicatorAudit, IndicatorValue
 from scoring.inputs import Kpi, unit_data_from_responses
 from tests.support import make_client
@@ -60,10 +63,10 @@ RESPONSES = [
 async def _store(org, answers_list, when):
     from piccolo_conf import DB
 
-    counter = await submission.load_counter(org.kiosk)
+    counter = await load_counter(org.kiosk)
     for i, answers in enumerate(answers_list):
         await submission.submit(DB, submission.Pending(
-            counter=counter, draft=submission.validate(counter, answers), channel="kiosk",
+            counter=counter, draft=validate(counter, answers), channel="kiosk",
             lang="id", submission_key=f"s-{when.isoformat()}-{i}", now=when),
             submission.Policy())
 
@@ -135,7 +138,7 @@ async def test_scores_api(org):
 async def test_scores_api_on_the_demo_city(empty_db):
     """Every shape the engine produces (ranked, provisional, not scored, with and without
     KPIs, flags) fits the documented response schema."""
-    from feedback.demo import load_demo
+    from feedback.demo.load import load_demo
 
     await load_demo(empty_db, responses=3000, seed=11, now=datetime(2026, 11, 28, 3, tzinfo=UTC))
     async with make_client() as client:

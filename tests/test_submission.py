@@ -11,13 +11,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedback import aggregates, limits, retention, submission
+from feedback.aggregates import daily as aggregates
 from feedback.engine import engine_from_url, transaction
+from feedback.org.counters import CounterInfo, load_counter
+from feedback.survey import limits, retention
+from feedback.survey import submit as submission
+from feedback.survey.receipts import Receipt
+from feedback.survey.validate import Invalid, validate
+from feedback.survey.writer import Writer
 from feedback.tables import DeviceSeen, Response, UnitDayScore, UnitDayStats
 from scoring.ikm import ELEMENTS, official_ikm
 from tests.support import FULL
 
-COUNTER = submission.CounterInfo(
+COUNTER = CounterInfo(
     id=1, code="X", name="Loket", is_kiosk=False, secret="00" * 32, unit_id=1, unit_code="u",
     unit_name="Unit", agency_name="Agency", questionnaire_id=1,
     services=(("umum", "Umum", "General"),), service_ids={"umum": 7},
@@ -36,9 +42,9 @@ answer_values = st.one_of(
 )
 def test_validate_accepts_exactly_the_valid_submissions(answers, comment, gender):
     try:
-        draft = submission.validate(COUNTER, answers, comment=comment,
+        draft = validate(COUNTER, answers, comment=comment,
                                     profile={"gender": gender})
-    except submission.Invalid as exc:
+    except Invalid as exc:
         assert exc.errors
         for err in exc.errors:
             assert err.code in ("not_a_number", "out_of_range", "unknown_element",
@@ -54,13 +60,13 @@ def test_validate_accepts_exactly_the_valid_submissions(answers, comment, gender
 
 @pytest.mark.parametrize("value", ["²", "٣", "３", "1e0", " ", "+3", "0x3", "3.0"])
 def test_non_ascii_or_odd_digits_are_not_ratings(value):
-    with pytest.raises(submission.Invalid) as exc:
-        submission.validate(COUNTER, dict(FULL, waktu=value))
+    with pytest.raises(Invalid) as exc:
+        validate(COUNTER, dict(FULL, waktu=value))
     assert [e.code for e in exc.value.errors] == ["not_a_number"]
 
 
 def test_comment_control_characters_are_dropped():
-    draft = submission.validate(COUNTER, FULL, comment="  baik\x00\x07 sekali\n ")
+    draft = validate(COUNTER, FULL, comment="  baik\x00\x07 sekali\n ")
     assert draft.comment == "baik sekali"
 
 
@@ -87,8 +93,8 @@ def _policy(**kw):
 
 
 async def test_simultaneous_double_submit_stores_once(org):
-    counter = await submission.load_counter(org.kiosk)  # kiosk: no device interval
-    draft = submission.validate(counter, FULL)
+    counter = await load_counter(org.kiosk)  # kiosk: no device interval
+    draft = validate(counter, FULL)
     now = datetime.now(UTC)
     item = submission.Pending(counter=counter, draft=draft, channel="kiosk", lang="id",
                               submission_key="same-key-123", now=now)
@@ -102,8 +108,8 @@ async def test_simultaneous_double_submit_stores_once(org):
 
 
 async def test_simultaneous_device_submissions_store_once(org):
-    counter = await submission.load_counter(org.counter)
-    draft = submission.validate(counter, FULL)
+    counter = await load_counter(org.counter)
+    draft = validate(counter, FULL)
     now = datetime.now(UTC)
 
     async def attempt(i):
@@ -129,13 +135,13 @@ async def test_aggregates_equal_a_recomputation_from_responses(org):
     import random
 
     rng = random.Random(7)
-    counter = await submission.load_counter(org.kiosk)
+    counter = await load_counter(org.kiosk)
     start = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
     for i in range(60):
         answers = {e: rng.randint(1, 4) for e in ELEMENTS}
         for e in rng.sample(ELEMENTS, rng.choice([0, 0, 1, 2])):
             del answers[e]
-        draft = submission.validate(counter, answers)
+        draft = validate(counter, answers)
         await submission.submit(org_engine(), submission.Pending(
             counter=counter, draft=draft, channel="kiosk", lang="id",
             submission_key=f"agg-{i:04d}-key", now=start + timedelta(hours=7 * i)), _policy())
@@ -188,8 +194,8 @@ async def test_device_marks_and_rate_windows(org):
 
 async def test_a_batch_gives_each_item_its_own_outcome(org):
     """Duplicates, a rate limit, a device interval and good items in one batch."""
-    counter = await submission.load_counter(org.counter)
-    draft = submission.validate(counter, FULL)
+    counter = await load_counter(org.counter)
+    draft = validate(counter, FULL)
     now = datetime.now(UTC)
 
     def item(key, device, rate="net:x"):
@@ -200,22 +206,22 @@ async def test_a_batch_gives_each_item_its_own_outcome(org):
     batch = [item("key-a-000", "d1"), item("key-a-000", "d1"), item("key-b-000", "d1"),
              item("key-c-000", "d2"), item("key-d-000", "d3"), item("key-e-000", "d4", None)]
     out = await submission.store_batch(org_engine(), batch, _policy(rate_limit=3))
-    assert isinstance(out[0], submission.Receipt) and not out[0].duplicate
-    assert isinstance(out[1], submission.Receipt) and out[1].duplicate
+    assert isinstance(out[0], Receipt) and not out[0].duplicate
+    assert isinstance(out[1], Receipt) and out[1].duplicate
     assert out[1].receipt == out[0].receipt
     assert isinstance(out[2], submission.TooSoon)
-    assert isinstance(out[3], submission.Receipt)
+    assert isinstance(out[3], Receipt)
     assert isinstance(out[4], submission.RateLimited)
-    assert isinstance(out[5], submission.Receipt)
+    assert isinstance(out[5], Receipt)
     assert await Response.count() == 3
     again = await submission.store_batch(org_engine(), [item("key-a-000", "d9")], _policy())
     assert again[0].duplicate and again[0].receipt == out[0].receipt
 
 
 async def test_writer_batches_concurrent_submissions(org):
-    counter = await submission.load_counter(org.kiosk)
-    draft = submission.validate(counter, FULL)
-    writer = submission.Writer(org_engine(), _policy(), max_batch=16)
+    counter = await load_counter(org.kiosk)
+    draft = validate(counter, FULL)
+    writer = Writer(org_engine(), _policy(), max_batch=16)
     now = datetime.now(UTC)
     try:
         receipts = await asyncio.gather(*[
@@ -235,8 +241,8 @@ async def test_writer_batches_concurrent_submissions(org):
 
 
 async def test_retention_erases_old_device_codes(org):
-    counter = await submission.load_counter(org.counter)
-    draft = submission.validate(counter, FULL)
+    counter = await load_counter(org.counter)
+    draft = validate(counter, FULL)
     old = datetime.now(UTC) - timedelta(days=200)
     for key, device, when in (("old-response-1", "dev-old", old),
                               ("new-response-1", "dev-new", datetime.now(UTC))):

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from feedback import submission
+from feedback.survey.tickets import mint_server_tokens
+from feedback.survey.tokens import TokenError, mint_offline, normalise, verify_offline
 from feedback.tables import Response, TicketToken
-from feedback.tokens import TokenError, mint_offline, normalise, verify_offline
 from tests.support import FULL, make_client
 
 SECRET = "ab" * 32
@@ -58,7 +58,7 @@ def test_tampered_token_is_refused():
 
 async def _server_token(org, expires_in=DAY, counter_id=None):
     now = datetime.now(UTC)
-    rows = await submission.mint_server_tokens(counter_id or org.counter_id, 1, now, expires_in)
+    rows = await mint_server_tokens(counter_id or org.counter_id, 1, now, expires_in)
     return rows[0].code
 
 

@@ -56,10 +56,13 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 
-from feedback import aggregates, responses, skm
+from feedback.aggregates import daily as aggregates
+from feedback.clock import WITA
+from feedback.clock import wita_day as _wita_day
 from feedback.engine import transaction
-from feedback.submission import RECEIPT_ALPHABET, WITA, current_questionnaire_id, new_receipt
-from feedback.submission import wita_day as _wita_day
+from feedback.survey import responses, skm
+from feedback.survey.receipts import RECEIPT_ALPHABET, new_receipt
+from feedback.survey.skm import current_questionnaire_id
 from feedback.tables import Counter, Service, Unit
 from scoring.ikm import ELEMENTS, min_answered
 
@@ -779,7 +782,7 @@ def _receipts(n: int) -> list[str]:
 
 
 def _values(r: ValidRow, questionnaire_id: int, receipt: str) -> tuple[Any, ...]:
-    """In feedback.responses.COLUMNS order."""
+    """In feedback.survey.responses.COLUMNS order."""
     return (
         r.counter_id, r.unit_id, questionnaire_id, r.service_id, json.dumps(r.answers),
         len(r.answers), r.counted, r.gender, r.age_band, r.education, r.occupation, r.comment,

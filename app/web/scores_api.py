@@ -11,13 +11,15 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get
 from litestar.params import QueryParameter
 
-from app import i18n, messages
-from app.api import ErrorOut, api_lang, error
-from app.clients import network_key
-from app.score_structs import ScoresOut, to_struct
-from feedback import limits, periods
+from app import i18n
+from app.web import messages
+from app.web.api import ErrorOut, api_lang, error
+from app.web.clients import network_key
+from app.web.score_structs import ScoresOut, to_struct
 from feedback.engine import transaction
-from feedback.scores import score_period
+from feedback.performance import periods
+from feedback.performance.scores import score_period
+from feedback.survey import limits
 from scoring.inputs import Parameters
 
 CACHE_SECONDS = 60.0

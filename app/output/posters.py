@@ -14,7 +14,7 @@ from datetime import datetime
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 
-from feedback.qr import qr_matrix
+from app.output.qr import qr_matrix
 
 CREATOR = "Suara Layanan"
 PT_TO_MM = 25.4 / 72

@@ -21,13 +21,21 @@ from litestar.status_codes import (
     HTTP_429_TOO_MANY_REQUESTS,
 )
 
-from app import i18n, messages
-from app.clients import DEVICE_COOKIE, device_key, network_key
-from app.page import page_context
+from app import i18n
 from app.settings import Settings
-from feedback import directory, skm, submission
-from feedback.submission import CounterInfo, FieldError, Invalid, RateLimited, TooSoon
-from feedback.tokens import TokenError, looks_like_token, normalise
+from app.web import messages
+from app.web.clients import DEVICE_COOKIE, device_key, network_key
+from app.web.page import page_context
+from feedback.clock import WITA
+from feedback.org import directory
+from feedback.org.counters import CounterInfo, load_counter
+from feedback.survey import skm
+from feedback.survey import submit as submission
+from feedback.survey.receipts import receipt_details
+from feedback.survey.submit import RateLimited, TooSoon
+from feedback.survey.tickets import check_token
+from feedback.survey.tokens import TokenError, looks_like_token, normalise
+from feedback.survey.validate import FieldError, Invalid, validate
 from scoring.ikm import min_answered
 
 FACES = ("😞", "😐", "😊", "😄")  # Unicode 6.0: present on old phones too
@@ -157,7 +165,7 @@ class CitizenController(Controller):
         self, request: Request, counter: str, lang: str | None, t: str | None, kiosk: bool
     ) -> Response[Any]:
         language = i18n.pick(lang)
-        c = await submission.load_counter(counter)
+        c = await load_counter(counter)
         if c is None:
             return not_found_page(request, language)
         settings: Settings = request.app.state.settings
@@ -167,7 +175,7 @@ class CitizenController(Controller):
             try:
                 if not looks_like_token(t):
                     raise TokenError("token_invalid")
-                await submission.check_token(c, t, datetime.now(UTC), settings.token_ttl)
+                await check_token(c, t, datetime.now(UTC), settings.token_ttl)
                 token, verified = normalise(t), True
             except TokenError as exc:
                 notice = _(messages.TOKEN_ERRORS[exc.code])
@@ -198,7 +206,7 @@ class CitizenController(Controller):
         values = {k: v for k, v in form.items() if isinstance(v, str)}
         language = i18n.pick(values.get("lang"))
         _ = i18n.gettext(language)
-        c = await submission.load_counter(counter)
+        c = await load_counter(counter)
         if c is None:
             return not_found_page(request, language)
         settings: Settings = request.app.state.settings
@@ -213,7 +221,7 @@ class CitizenController(Controller):
 
         answers = {code: values.get(code) for code in skm.FORM_ORDER}
         try:
-            draft = submission.validate(
+            draft = validate(
                 c,
                 answers,
                 service=values.get("service"),
@@ -253,13 +261,13 @@ class CitizenController(Controller):
         self, request: Request, counter: str, r: str, lang: str | None, kiosk: bool
     ) -> Response[Any]:
         language = i18n.pick(lang)
-        c = await submission.load_counter(counter)
+        c = await load_counter(counter)
         valid = c is not None and r.isalnum() and len(r) <= 12
-        found = await submission.receipt_details(r, c.id) if valid else None
+        found = await receipt_details(r, c.id) if valid else None
         if c is None or found is None:
             return not_found_page(request, language)
         base = f"/{_mode_path(kiosk)}/{c.code}"
-        when = found.submitted_at.astimezone(submission.WITA).strftime("%d-%m-%Y %H:%M")
+        when = found.submitted_at.astimezone(WITA).strftime("%d-%m-%Y %H:%M")
         return Template(
             template_name="thanks.html",
             context={

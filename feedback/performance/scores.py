@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from feedback.aggregates import COUNT_COLUMNS
-from feedback.periods import Period
+from feedback.aggregates.daily import COUNT_COLUMNS
+from feedback.performance.periods import Period
 from feedback.tables import Unit, UnitDayStats
 from scoring.engine import score
 from scoring.ikm import ELEMENTS

@@ -32,10 +32,15 @@ from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 from piccolo.utils.encoding import dump_json
 
-from feedback import aggregates, skm
+from feedback.aggregates import daily as aggregates
+from feedback.clock import WITA, wita_day
 from feedback.engine import transaction
-from feedback.responses import insert as insert_responses
-from feedback.submission import RECEIPT_ALPHABET, WITA, Policy, current_questionnaire_id, wita_day
+from feedback.survey import skm
+from feedback.survey.receipts import RECEIPT_ALPHABET
+from feedback.survey.responses import insert as insert_responses
+from feedback.survey.skm import current_questionnaire_id
+from feedback.survey.submit import Policy
+from feedback.survey.tokens import mint_offline
 from feedback.tables import (
     Agency,
     Counter,
@@ -46,7 +51,6 @@ from feedback.tables import (
     TicketToken,
     Unit,
 )
-from feedback.tokens import mint_offline
 from scoring.ikm import ELEMENTS, min_answered
 
 __all__ = [

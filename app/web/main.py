@@ -15,15 +15,17 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.template.config import TemplateConfig
 
-from app import i18n, messages
-from app.api import ApiController, api_lang
-from app.citizen import CitizenController, not_found_page
-from app.page import page_context
-from app.qr_routes import QrController
-from app.scores_api import ScoresController
+from app import i18n
 from app.settings import Settings, from_env
+from app.web import messages
+from app.web.api import ApiController, api_lang
+from app.web.citizen import CitizenController, not_found_page
+from app.web.page import page_context
+from app.web.qr_routes import QrController
+from app.web.scores_api import ScoresController
 from feedback import engine as db
-from feedback.submission import Policy, Writer
+from feedback.survey.submit import Policy
+from feedback.survey.writer import Writer
 
 MAX_BODY_BYTES = 32 * 1024
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from feedback.tables import Questionnaire
 from scoring.ikm import ELEMENTS
 
 SKM_CODE = "skm-2017"
@@ -166,3 +167,17 @@ def skm_2017_definition() -> dict[str, Any]:
             for code, name_id, q_id, q_en, l_id, l_en in _ELEMENTS
         ],
     }
+
+
+async def current_questionnaire_id() -> int:
+    row = await (
+        Questionnaire.select(Questionnaire.id)
+        .where(Questionnaire.code == SKM_CODE)
+        .order_by(Questionnaire.version, ascending=False)
+        .first()
+    )
+    if row is None:
+        raise RuntimeError("the SKM-2017 questionnaire is missing; run the migrations/seed")
+    return row["id"]
+
+

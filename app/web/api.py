@@ -20,13 +20,19 @@ from litestar.status_codes import (
     HTTP_429_TOO_MANY_REQUESTS,
 )
 
-from app import i18n, messages
-from app.clients import device_key, network_key
+from app import i18n
 from app.settings import Settings
-from feedback import directory, skm, submission
-from feedback.aggregates import unit_period_counts
-from feedback.submission import Conflict, Invalid, RateLimited, TooSoon
-from feedback.tokens import TokenError, looks_like_token
+from app.web import messages
+from app.web.clients import device_key, network_key
+from feedback.aggregates.daily import unit_period_counts
+from feedback.clock import wita_day
+from feedback.org import directory
+from feedback.org.counters import load_counter
+from feedback.survey import skm
+from feedback.survey import submit as submission
+from feedback.survey.submit import Conflict, RateLimited, TooSoon
+from feedback.survey.tokens import TokenError, looks_like_token
+from feedback.survey.validate import Invalid, validate
 from scoring.ikm import ELEMENTS, GRADE_LABELS, min_answered, official_ikm
 
 
@@ -125,11 +131,11 @@ class ApiController(Controller):
         lang = api_lang(request, data.lang)
         _ = i18n.gettext(lang)
         settings: Settings = request.app.state.settings
-        c = await submission.load_counter(data.counter)
+        c = await load_counter(data.counter)
         if c is None:
             return error(HTTP_404_NOT_FOUND, "unknown_counter", _(messages.NOT_FOUND_TITLE))
         try:
-            draft = submission.validate(
+            draft = validate(
                 c,
                 data.answers,
                 service=data.service,
@@ -225,7 +231,7 @@ class ApiController(Controller):
         _ = i18n.gettext(api_lang(request))
         try:
             last = (
-                date.fromisoformat(date_to) if date_to else submission.wita_day(datetime.now(UTC))
+                date.fromisoformat(date_to) if date_to else wita_day(datetime.now(UTC))
             )
             first = date.fromisoformat(date_from) if date_from else date(last.year, 1, 1)
         except ValueError:

@@ -7,7 +7,8 @@ from litestar import Controller, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 
-from feedback import qr, submission
+from app.output import qr
+from feedback.org.counters import load_counter
 
 
 class QrController(Controller):
@@ -15,7 +16,7 @@ class QrController(Controller):
     tags = ["v1"]
 
     async def _url(self, request: Request, code: str, kiosk: bool) -> str:
-        counter = await submission.load_counter(code)
+        counter = await load_counter(code)
         if counter is None:
             raise NotFoundException()
         mode = "k" if kiosk else "s"

@@ -17,7 +17,7 @@ from typing import Any
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from app.cli_common import console, migrate_first, run_with_database
+from app.cli.common import console, migrate_first, run_with_database
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -44,7 +44,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from feedback.importer import ImportFileError, ImportReport, import_file
+    from feedback.ingest.importer import ImportFileError, ImportReport, import_file
 
     large = _size(args.file) >= LARGE_FILE_BYTES
 

@@ -1,0 +1,29 @@
+"""The `suara` command: one module per command group, registered here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app.cli import imports, kpis, printing, score, serve
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="suara", description="Suara Layanan: citizen "
+                                     "feedback and fair performance scores for Kota Kupang.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve.add_parsers(sub)
+    printing.add_parsers(sub)
+    kpis.add_parsers(sub)
+    score.add_parser(sub)
+    imports.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""`suara serve`, `demo`, `migrate` and `purge`: running the service and its database."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from app.cli.common import console, migrate_first, run_with_database
+
+
+async def _load_demo(engine: Any, responses: int, seed: int) -> None:
+    from feedback.demo.load import load_demo
+
+    with Progress(TextColumn("[bold]Demo data"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("responses", total=responses)
+        summary = await load_demo(engine, responses=responses, seed=seed,
+                                  progress=lambda k: progress.advance(task, k))
+    console.print(f"Loaded {summary.agencies} agencies, {summary.units} units, "
+                  f"{summary.counters} counters, {summary.responses} responses, "
+                  f"{summary.indicators} performance indicators.")
+
+
+async def _is_empty() -> bool:
+    from feedback.tables import Agency
+
+    return await Agency.count() == 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    async def job(engine: Any) -> int:
+        await migrate_first(engine)
+        console.print("Database is up to date.")
+        return 0
+
+    return run_with_database(job)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    async def job(engine: Any) -> int:
+        await migrate_first(engine)
+        if not await _is_empty():
+            console.print("[red]The database already has an organisation; demo data is only "
+                          "loaded into an empty database.[/red]")
+            return 1
+        await _load_demo(engine, args.responses, args.seed)
+        return 0
+
+    return run_with_database(job)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.settings import from_env
+
+    settings = from_env()  # exports a generated SUARA_SECRET to the workers when unset
+
+    async def job(engine: Any) -> int:
+        from feedback.survey.retention import purge
+
+        await migrate_first(engine)
+        if args.demo and await _is_empty():
+            await _load_demo(engine, args.demo_responses, 2026)
+        await purge(datetime.now(UTC), timedelta(days=settings.device_retention_days),
+                    settings.device_interval)
+        return 0
+
+    if run_with_database(job):
+        return 1
+    console.print(f"Suara Layanan on http://{args.host}:{args.port}  "
+                  f"(database: {_describe_database()}, workers: {args.workers})")
+    if args.workers > 1 and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        console.print("Note: SQLite has one writer at a time; one worker is faster than several.")
+    uvicorn.run("app.web.asgi:app", host=args.host, port=args.port, workers=args.workers,
+                log_level="info", access_log=False, proxy_headers=settings.trust_proxy)
+    return 0
+
+
+def _describe_database() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    return url.split("@")[-1] if url else "SQLite suara.db"
+
+
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from app.settings import from_env
+    from feedback.survey.retention import purge
+
+    settings = from_env()
+
+    async def job(engine: Any) -> int:
+        done = await purge(datetime.now(UTC), timedelta(days=settings.device_retention_days),
+                           settings.device_interval)
+        console.print(f"Erased {done.device_codes} device codes; removed {done.device_marks} "
+                      f"device marks and {done.rate_windows} rate windows.")
+        return 0
+
+    return run_with_database(job)
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser("serve", help="apply migrations and serve")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--demo", action="store_true", help="load demo data if the database is empty")
+    p.add_argument("--demo-responses", type=int, default=50_000, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="load the Kota Kupang demo organisation and responses")
+    p.add_argument("--responses", type=int, default=50_000)
+    p.add_argument("--seed", type=int, default=2026)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("migrate", help="apply database migrations")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("purge", help="erase device codes past retention and stale limits")
+    p.set_defaults(func=cmd_purge)
+

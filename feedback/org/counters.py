@@ -1,0 +1,76 @@
+"""Counters as the citizen side sees them: an active counter by its public code, with its
+unit, agency and services, cached briefly per process."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from feedback.survey.skm import current_questionnaire_id
+from feedback.tables import Counter, Service
+
+_COUNTER_CACHE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class CounterInfo:
+    id: int
+    code: str
+    name: str
+    is_kiosk: bool
+    secret: str
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    agency_name: str
+    questionnaire_id: int
+    services: tuple[tuple[str, str, str], ...]  # (code, name id, name en)
+    service_ids: Mapping[str, int]
+
+
+_counter_cache: dict[str, tuple[float, CounterInfo | None]] = {}
+
+
+def clear_counter_cache() -> None:
+    _counter_cache.clear()
+
+
+
+async def load_counter(code: str) -> CounterInfo | None:
+    """An active counter by its public code, cached briefly per process (counters and their
+    services change rarely; a change shows within a minute)."""
+    hit = _counter_cache.get(code)
+    if hit and time.monotonic() - hit[0] < _COUNTER_CACHE_SECONDS:
+        return hit[1]
+    info = await _fetch_counter(code)
+    _counter_cache[code] = (time.monotonic(), info)
+    return info
+
+
+async def _fetch_counter(code: str) -> CounterInfo | None:
+    if not code.isalnum() or len(code) > 16:
+        return None
+    row = await (
+        Counter.select(
+            Counter.id, Counter.code, Counter.name, Counter.is_kiosk, Counter.secret,
+            Counter.unit.id, Counter.unit.code, Counter.unit.name, Counter.unit.agency.name,
+        )
+        .where((Counter.code == code) & (Counter.active == True))  # noqa: E712
+        .first()
+    )
+    if row is None:
+        return None
+    services = await (
+        Service.select(Service.id, Service.code, Service.name_id, Service.name_en)
+        .where(Service.unit == row["unit.id"])
+        .order_by(Service.name_id)
+    )
+    return CounterInfo(
+        id=row["id"], code=row["code"], name=row["name"], is_kiosk=row["is_kiosk"],
+        secret=row["secret"], unit_id=row["unit.id"], unit_code=row["unit.code"],
+        unit_name=row["unit.name"], agency_name=row["unit.agency.name"],
+        questionnaire_id=await current_questionnaire_id(),
+        services=tuple((s["code"], s["name_id"], s["name_en"]) for s in services),
+        service_ids={s["code"]: s["id"] for s in services},
+    )

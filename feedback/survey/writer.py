@@ -1,0 +1,69 @@
+"""Batching concurrent submissions of one process into one transaction per batch."""
+
+from __future__ import annotations
+
+import asyncio
+
+from piccolo.engine.base import Engine
+
+from feedback.survey.receipts import Receipt
+from feedback.survey.submit import Pending, Policy, store_batch
+
+
+class Writer:
+    """Groups concurrent submissions of one process into batches: while a batch is being
+    written, new submissions queue up and go together in the next one. Under light load a
+    batch holds one submission; under heavy load the cost per submission falls. A request
+    returns only after its batch has committed."""
+
+    def __init__(self, engine: Engine, policy: Policy, *, max_batch: int = 64,
+                 tasks: int = 2) -> None:
+        self.engine, self.policy = engine, policy
+        self.max_batch, self.tasks = max_batch, tasks
+        self._queue: asyncio.Queue[tuple[Pending, asyncio.Future[Receipt]]] | None = None
+        self._workers: list[asyncio.Task[None]] = []
+
+    async def submit(self, item: Pending) -> Receipt:
+        if not self._workers or any(w.done() for w in self._workers):
+            self._start()
+        assert self._queue is not None
+        future: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((item, future))
+        return await future
+
+    def _start(self) -> None:
+        for w in self._workers:
+            w.cancel()
+        self._queue = asyncio.Queue()
+        self._workers = [asyncio.create_task(self._run()) for _ in range(self.tasks)]
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        queue = self._queue
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < self.max_batch and not queue.empty():
+                batch.append(queue.get_nowait())
+            items = [item for item, _ in batch]
+            try:
+                outcomes = await store_batch(self.engine, items, self.policy)
+            except Exception as exc:  # e.g. a deadlock victim: retry one by one
+                outcomes = []
+                for item in items:
+                    try:
+                        outcomes.extend(await store_batch(self.engine, [item], self.policy))
+                    except Exception as single:
+                        outcomes.append(single if len(items) > 1 else exc)
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+    async def close(self) -> None:
+        for w in self._workers:
+            w.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers = []
