@@ -8,10 +8,13 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, MediaType, Request, Response, get
 from litestar.config.compression import CompressionConfig
+from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
+from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.template.config import TemplateConfig
 
@@ -28,6 +31,36 @@ from feedback.survey.submit import Policy
 from feedback.survey.writer import Writer
 
 MAX_BODY_BYTES = 32 * 1024
+STATIC_DIR = Path(__file__).parent / "static"
+# The API docs page loads Swagger UI (5.x: it renders OpenAPI 3.1) from the files shipped in
+# the `openapi-ui-bundles` package, never from a CDN (offices are often offline).
+DOCS_ASSETS = "/static/swagger-ui"
+_LONG_CACHE = CacheControlHeader(public=True, max_age=7 * 24 * 3600)
+_FAVICON = (STATIC_DIR / "favicon.ico").read_bytes()
+
+
+@get("/favicon.ico", include_in_schema=False, media_type="image/x-icon",
+     cache_control=_LONG_CACHE, sync_to_thread=False)
+def favicon() -> bytes:
+    """A 370-byte icon: browsers ask for it on every first visit."""
+    return _FAVICON
+
+
+def _docs_routes() -> tuple[Any, SwaggerRenderPlugin]:
+    from openapi_ui_bundles import swagger_ui
+
+    assets = create_static_files_router(
+        path=DOCS_ASSETS, directories=[swagger_ui.static_path], include_in_schema=False,
+        cache_control=_LONG_CACHE, name="docs-assets",
+    )
+    plugin = SwaggerRenderPlugin(
+        js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+        css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+        standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+        favicon="<link rel='icon' href='/favicon.ico'>",
+        path=["/", "/swagger"],
+    )
+    return assets, plugin
 
 
 @get("/health/live", include_in_schema=False, media_type=MediaType.TEXT)
@@ -120,15 +153,18 @@ def create_app(
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    docs_assets, docs_plugin = _docs_routes()
     app = Litestar(
         route_handlers=[
-            CitizenController, ApiController, ScoresController, QrController, live, health
+            CitizenController, ApiController, ScoresController, QrController, live, health,
+            favicon, docs_assets,
         ],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja)),
         # Pages are compressed (the 14 KB budget); API bodies are small JSON, not worth it.
         compression_config=CompressionConfig(backend="gzip", minimum_size=500,
                                              exclude="^/api/"),
-        openapi_config=OpenAPIConfig(title="Suara Layanan", version="1", path="/schema"),
+        openapi_config=OpenAPIConfig(title="Suara Layanan", version="1", path="/schema",
+                                     render_plugins=[docs_plugin]),
         exception_handlers={
             HTTPException: _handle_http,
             UnicodeDecodeError: _handle_undecodable,
@@ -143,6 +179,6 @@ def create_app(
     app.state.policy = Policy(device_interval=settings.device_interval,
                               token_ttl=settings.token_ttl, rate_limit=settings.rate_limit)
     # SQLite has one writer at a time: a second writer task would only wait for the lock.
-    app.state.writer = Writer(engine, app.state.policy, tasks=1 if db.is_sqlite(engine) else 2)
+    app.state.writer = Writer(app.state.policy, tasks=1 if db.is_sqlite(engine) else 2)
     app.state.score_cache = {}
     return app
