@@ -40,7 +40,8 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: Any) -> None:
     p = sub.add_parser("kpis", help="store indicator targets and actuals for a period")
-    p.add_argument("file", help="KPI CSV: unit, indicator, target, actual, direction, weight")
+    p.add_argument("file", help="KPI file (.csv or .xlsx): unit, indicator, target, actual, "
+                                "direction, weight")
     p.add_argument("--period", required=True, help="2026, 2026-S1, 2026-Q3 or 2026-03")
     p.add_argument("--by", default="suara kpis", help="who made the change (audit trail)")
     p.set_defaults(func=cmd_kpis)

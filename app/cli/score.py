@@ -1,7 +1,8 @@
 """`suara score`: offline scoring of CSV files (official IKM and the performance index).
 
 No database is needed: responses, units and KPIs are read from CSV files (UTF-8, header row,
-optional BOM), aggregated, and passed to the pure engine in `scoring.engine`.
+optional BOM) or XLSX workbooks (first sheet) by the shared reader of `feedback.ingest.reader`
+(column names case-insensitive), aggregated, and passed to the pure engine in `scoring.engine`.
 
 Files:
 
@@ -20,14 +21,23 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import math
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from feedback.ingest.reader import (
+    BadRating,
+    ReadError,
+    Sheet,
+    check_columns,
+    parse_rating,
+    read_sheet,
+)
 from scoring.engine import score
 from scoring.ikm import ELEMENTS, ELEMENTS_2004, GRADE_LABELS, elements_for
 from scoring.inputs import Kpi, Parameters, UnitData, unit_data_from_responses
@@ -144,66 +154,62 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 # --- reading ---------------------------------------------------------------------------------
 
 
+def _sheet(path: str, required: Sequence[str], optional: Sequence[str],
+           sheet: Sheet | None = None) -> Sheet:
+    """A CSV or XLSX file read by the shared reader (feedback.ingest.reader), its header
+    checked; a file with no data rows is allowed. Raises InputError."""
+    try:
+        if sheet is None:
+            sheet = _read(path)
+        return check_columns(sheet, required, optional, rows_required=False)
+    except ReadError as exc:
+        raise _input_error(exc) from None
+
+
+def _read(path: str) -> Sheet:
+    """read_sheet, remembered for the file's current version (the regime check, the rows
+    and an error's row lookup read the same file)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return read_sheet(path)  # raises ReadError naming the problem
+    return _read_version(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _read_version(path: str, mtime_ns: int, size: int) -> Sheet:
+    return read_sheet(path)
+
+
+def _input_error(exc: ReadError) -> InputError:
+    if exc.kind == "empty":
+        return InputError(exc.path, 1, None, "empty file (a header row is required)")
+    return InputError(exc.path, exc.row, exc.column, exc.message)
+
+
 def _rows(
-    path: str, required: Sequence[str], optional: Sequence[str]
+    path: str, required: Sequence[str], optional: Sequence[str], sheet: Sheet | None = None
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield ``(row number, {column: value})`` for each data row (the header is row 1)."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        raise InputError(path, None, None, "file not found") from None
-    except UnicodeDecodeError:
-        raise InputError(path, None, None, "not valid UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(path, None, None, f"cannot read file ({exc.strerror})") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise InputError(path, 1, None, "empty file (a header row is required)")
-        columns = [h.strip() for h in header]
-        allowed = set(required) | set(optional)
-        seen: set[str] = set()
-        for column in columns:
-            if column not in allowed:
-                raise InputError(
-                    path,
-                    1,
-                    column,
-                    "unknown column (expected "
-                    f"{', '.join(required)}; optional {', '.join(optional)})",
-                )
-            if column in seen:
-                raise InputError(path, 1, column, "duplicate column")
-            seen.add(column)
-        for column in required:
-            if column not in seen:
-                raise InputError(path, 1, column, "missing required column")
-        for index, record in enumerate(reader, start=2):
-            if not record or all(not cell.strip() for cell in record):
-                continue  # blank line
-            if len(record) != len(columns):
-                raise InputError(
-                    path, index, None, f"has {len(record)} fields, the header has {len(columns)}"
-                )
-            yield index, {c: v.strip() for c, v in zip(columns, record, strict=True)}
-    except csv.Error as exc:
-        raise InputError(path, reader.line_num, None, f"malformed CSV ({exc})") from None
+    """Yield ``(row number, {column: value})`` for each data row (the header is row 1).
+    A CSV row with more or fewer fields than the header is an error (a missing or extra
+    separator shifts every value after it)."""
+    sheet = _sheet(path, required, optional, sheet)
+    width = len(sheet.header)
+    for row, record in sheet.records():
+        if row in sheet.widths:
+            raise InputError(
+                path, row, None, f"has {sheet.widths[row]} fields, the header has {width}"
+            )
+        yield row, record
 
 
 def _rating(path: str, row: int, column: str, text: str) -> int | None:
-    if text == "":
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(
-            path, row, column, f"rating {text!r} is not a number (1–4 or empty)"
-        ) from None
-    if not math.isfinite(value) or value != int(value) or not 1 <= value <= 4:
-        raise InputError(path, row, column, f"rating {text!r} is outside 1–4")
-    return int(value)
+    answer = parse_rating(text)
+    if isinstance(answer, BadRating):
+        if answer.numeric:
+            raise InputError(path, row, column, f"rating {text!r} is outside 1–4")
+        raise InputError(path, row, column, f"rating {text!r} is not a number (1–4 or empty)")
+    return answer
 
 
 def _number(path: str, row: int, column: str, text: str) -> float:
@@ -221,12 +227,10 @@ def response_regime(path: str) -> str:
     """`2004` when the header has the 14 element columns of KepMenPAN 25/2004 (historical
     surveys), otherwise the SKM-2017 instrument."""
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            header = next(csv.reader(fh), [])
-    except (OSError, UnicodeDecodeError, csv.Error):
+        header = _read(path).header
+    except ReadError:
         return "skm2017"  # _rows reports the problem with its file and row
-    columns = {h.strip() for h in header}
-    return "2004" if set(ELEMENTS_2004) <= columns else "skm2017"
+    return "2004" if set(ELEMENTS_2004) <= set(header) else "skm2017"
 
 
 def read_responses(

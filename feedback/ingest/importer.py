@@ -39,19 +39,13 @@ unit code, a unit's exact name, or a name listed in the unit map (`name,unit` CS
 
 from __future__ import annotations
 
-import codecs
-import csv
-import hashlib
-import io
 import json
 import re
 import secrets
-import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from os import PathLike
-from pathlib import Path
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -60,6 +54,18 @@ from feedback.aggregates import daily as aggregates
 from feedback.clock import WITA
 from feedback.clock import wita_day as _wita_day
 from feedback.engine import transaction
+from feedback.ingest.reader import (
+    BadRating,
+    Progress,
+    ReadError,
+    Sheet,
+    parse_rating,
+    read_sheet,
+    read_table,
+)
+from feedback.ingest.reader import cell_text as _text
+from feedback.ingest.reader import is_empty as _is_empty
+from feedback.ingest.reader import shown as _shown
 from feedback.survey import responses, skm
 from feedback.survey.receipts import RECEIPT_ALPHABET, new_receipt
 from feedback.survey.skm import current_questionnaire_id
@@ -91,243 +97,30 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("unit", "submitted_at", *ELEMENTS)
 OPTIONAL_COLUMNS: tuple[str, ...] = (
     "service", "channel", "gender", "age", "education", "occupation", "comment",
 )
-_KNOWN = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
 _NOON = time(12, 0)
 _EARLIEST_YEAR = 2000
 _MIN_ANSWERED = min_answered()  # 7 of 9: fewer are stored but not counted
-_PROGRESS_EVERY = 2000
 
 # progress(phase, done, total): phase is "read" (rows read; total an estimate or None)
 # or "write" (rows stored; total = rows to store).
-Progress = Callable[[str, int, "int | None"], None]
 
 
-class ImportFileError(Exception):
-    """The file cannot be imported at all (structure, format, encoding): nothing is stored."""
-
-    def __init__(self, path: str | PathLike[str], message: str) -> None:
-        self.path = str(path)
-        self.message = message
-        super().__init__(f"{self.path}: {message}")
+ImportFileError = ReadError  # the file cannot be imported at all: nothing is stored
 
 
 # ---------------------------------------------------------------------------- reading
 
 
-@dataclass(frozen=True)
-class Sheet:
-    """A file's header and data rows. `header` holds the normalised column names in file
-    order ("" for a column without a name); `rows` holds (row number, cells), the header
-    being row 1, cells as read (CSV: text; XLSX: text, numbers, dates), trailing empty
-    cells dropped. Rows whose cells are all empty are left out (`blank` counts them)."""
-
-    path: str
-    digest: str  # sha256 of the cell values read (see the module docstring)
-    header: tuple[str, ...]
-    rows: list[tuple[int, tuple[Any, ...]]]
-    blank: int = 0
-
-    def index(self) -> dict[str, int]:
-        return {name: i for i, name in enumerate(self.header) if name}
-
-
-def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _trim(cells: Sequence[Any]) -> tuple[Any, ...]:
-    end = len(cells)
-    while end and _is_empty(cells[end - 1]):
-        end -= 1
-    return tuple(cells[:end])
-
-
-def _canonical(value: Any) -> Any:
-    """A cell for the content digest: text as is, anything else tagged with its type."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, datetime | date | time):
-        return [type(value).__name__, value.isoformat()]
-    return [type(value).__name__, repr(value)]
-
-
-class _Digest:
-    def __init__(self) -> None:
-        self._hash = hashlib.sha256()
-
-    def add(self, number: int, cells: Sequence[Any], text_only: bool = False) -> None:
-        if not text_only:
-            cells = [_canonical(c) for c in cells]
-        line = json.dumps([number, cells], ensure_ascii=False)
-        self._hash.update(line.encode("utf-8", "surrogatepass") + b"\n")
-
-    def hexdigest(self) -> str:
-        return self._hash.hexdigest()
-
-
-def _read_table(path: str | PathLike[str], progress: Progress | None = None,
-                what: str = "file") -> Sheet:
-    """Header (raw, normalised) and rows of a CSV or XLSX file, without checking columns."""
-    name = str(path)
-    suffix = Path(name).suffix.lower()
-    p = Path(name)
-    if not p.exists():
-        raise ImportFileError(name, f"{what} not found")
-    if p.is_dir():
-        raise ImportFileError(name, f"{what} is a directory, not a CSV or XLSX file")
-    try:
-        with open(p, "rb") as fh:
-            start = fh.read(8)
-    except OSError as exc:
-        raise ImportFileError(name, f"cannot read the {what}: {exc.strerror or exc}") from exc
-    is_zip = start.startswith(b"PK\x03\x04")
-    is_ole = start.startswith(b"\xd0\xcf\x11\xe0")  # old binary Excel (.xls)
-    if suffix == ".xlsx":
-        if not is_zip:
-            raise ImportFileError(name, "is not a valid XLSX workbook (save it again as .xlsx, "
-                                        "or as CSV UTF-8)")
-        return _read_xlsx(name, progress)
-    if suffix == ".csv":
-        if is_zip:
-            raise ImportFileError(name, "looks like an XLSX workbook, not CSV text: name it "
-                                        ".xlsx, or save it as CSV UTF-8")
-        if is_ole:
-            raise ImportFileError(name, "is an old-format Excel file, not CSV text: save it as "
-                                        ".xlsx or CSV UTF-8")
-        return _read_csv(name, progress)
-    if suffix == ".xls" or is_ole:
-        raise ImportFileError(name, "old-format Excel (.xls) is not supported: save it as "
-                                    ".xlsx or CSV UTF-8")
-    raise ImportFileError(name, f"is not a CSV or XLSX file (expected a name ending in .csv or "
-                                f".xlsx, not {suffix or 'no extension'!r})")
-
-
-def _read_csv(name: str, progress: Progress | None) -> Sheet:
-    try:
-        data = Path(name).read_bytes()
-    except OSError as exc:
-        raise ImportFileError(name, f"cannot read the file: {exc.strerror or exc}") from exc
-    try:
-        text = codecs.decode(data, "utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ImportFileError(
-            name, f"is not UTF-8 text (line {line}): save it as 'CSV UTF-8'") from exc
-    if not text.strip():
-        raise ImportFileError(name, "is empty: expected a header row and data rows")
-    first_line = text.split("\n", 1)[0]
-    # Spreadsheets in an Indonesian locale save CSV with semicolons.
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return _collect(name, (_trim(r) for r in records), text.count("\n") + 1, progress,
-                    text_only=True, unreadable=(csv.Error,), kind="CSV")
-
-
-def _read_xlsx(name: str, progress: Progress | None) -> Sheet:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = openpyxl.load_workbook(name, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        raise ImportFileError(name, f"is not a readable XLSX workbook ({exc})") from exc
-    try:
-        if not workbook.worksheets:
-            raise ImportFileError(name, "the workbook has no sheet")
-        sheet = workbook.worksheets[0]
-        total = sheet.max_row if isinstance(sheet.max_row, int) else None
-        cells = (_trim([_xlsx_value(cell) for cell in row]) for row in sheet.iter_rows())
-        return _collect(name, cells, total, progress, text_only=False,
-                        unreadable=(zipfile.BadZipFile, KeyError, ValueError, OSError),
-                        kind="XLSX", empty=f"the first sheet ({sheet.title!r}) is empty")
-    finally:
-        workbook.close()
-
-
-def _collect(name: str, records: Iterable[tuple[Any, ...]], total: int | None,
-             progress: Progress | None, *, text_only: bool,
-             unreadable: tuple[type[Exception], ...], kind: str,
-             empty: str = "is empty") -> Sheet:
-    """Header, numbered non-blank rows, blank count and content digest of a file's rows
-    (already trimmed), whatever its format."""
-    digest = _Digest()
-    header: tuple[Any, ...] | None = None
-    rows: list[tuple[int, tuple[Any, ...]]] = []
-    blank = 0
-    number = 0
-    try:
-        for number, cells in enumerate(records, start=1):
-            if number == 1:
-                header = cells
-                digest.add(number, cells)
-                continue
-            if not cells:
-                blank += 1
-            else:
-                digest.add(number, cells, text_only=text_only)
-                rows.append((number, cells))
-            if progress is not None and number % _PROGRESS_EVERY == 0:
-                progress("read", number, total)
-    except unreadable as exc:
-        raise ImportFileError(name, f"row {number + 1}: unreadable {kind} ({exc})") from exc
-    if header is None:
-        raise ImportFileError(name, f"{empty}: expected a header row and data rows")
-    if progress is not None:
-        progress("read", number, number)
-    return Sheet(name, digest.hexdigest(), _normalise_header(name, header), rows, blank)
-
-
-_FORMAT_LITERALS = re.compile(r'\[[^\]]*\]|"[^"]*"|\\.')
-
-
-def _xlsx_value(cell: Any) -> Any:
-    """A cell's value; a date-time cell at midnight formatted without a time is a date."""
-    value = getattr(cell, "value", None)
-    if isinstance(value, datetime) and value.time() == time(0):
-        # Leave out locale tags ([$-421]), quoted text and escapes, then look for h, s, ":".
-        fmt = _FORMAT_LITERALS.sub("", getattr(cell, "number_format", "") or "").lower()
-        if not any(ch in fmt for ch in "hs:"):
-            return value.date()
-    return value
-
-
-def _normalise_header(name: str, header: tuple[Any, ...] | None) -> tuple[str, ...]:
-    if not header:
-        raise ImportFileError(name, "row 1 must be the header row, but it is empty")
-    return tuple("" if _is_empty(c) else str(c).strip().lower() for c in header)
-
-
 def read_rows(path: str | PathLike[str], progress: Progress | None = None) -> Sheet:
     """Read a responses file (CSV or XLSX) and check its structure. Raises ImportFileError
     naming the file (and the column) for a file that cannot be imported at all."""
-    sheet = _read_table(path, progress)
-    name = sheet.path
-    seen: set[str] = set()
-    for position, column in enumerate(sheet.header, start=1):
-        if not column:
-            continue
-        if column in seen:
-            raise ImportFileError(name, f"column {column!r} appears twice in the header")
-        seen.add(column)
-        if column not in _KNOWN:
-            raise ImportFileError(
-                name, f"unknown column {column!r} (column {position} of the header); "
-                      f"expected {', '.join(REQUIRED_COLUMNS)} and optionally "
-                      f"{', '.join(OPTIONAL_COLUMNS)}")
-    missing = [c for c in REQUIRED_COLUMNS if c not in seen]
-    if missing:
-        which = "column" if len(missing) == 1 else "columns"
-        raise ImportFileError(name, f"missing required {which} {', '.join(missing)} in the "
-                                    "header row")
-    if not sheet.rows:
-        raise ImportFileError(name, "has a header but no data rows")
-    return sheet
+    return read_table(path, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, progress=progress)
 
 
 def read_unit_map(path: str | PathLike[str]) -> dict[str, str]:
     """A `name,unit` CSV (or XLSX) mapping spreadsheet names to unit codes, keyed by the
     normalised name (case and spacing ignored). Raises ImportFileError."""
-    sheet = _read_table(path, what="unit map")
+    sheet = read_sheet(path, what="unit map")
     index = sheet.index()
     missing = [c for c in ("name", "unit") if c not in index]
     if missing:
@@ -450,49 +243,18 @@ def _cell(cells: tuple[Any, ...], i: int | None) -> Any:
     return cells[i] if i is not None and i < len(cells) else None
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _name_key(text: str) -> str:
     return " ".join(str(text).split()).casefold()
 
 
-def _shown(value: Any) -> str:
-    text = _text(value) if not isinstance(value, str) else value.strip()
-    return repr(text if len(text) <= 40 else text[:37] + "...")
-
-
-_RATINGS = {"1": 1, "2": 2, "3": 3, "4": 4}
 # A plain decimal number (ASCII digits, "." or "," as decimal mark): not "1e3", "1_0", "²".
 _NUMBER = re.compile(r"[+-]?[0-9]{1,6}(?:[.,][0-9]{0,6})?")
 
 
 def _rating(value: Any) -> int | None | str:
-    """1..4, None (empty) or an error message."""
-    if _is_empty(value):
-        return None
-    number: Any = value
-    if isinstance(value, str):
-        text = value.strip()
-        if text in _RATINGS:
-            return _RATINGS[text]
-        if not _NUMBER.fullmatch(text):
-            return f"{_shown(value)} is not a rating: use 1, 2, 3 or 4, or leave it empty"
-        number = float(text.replace(",", "."))
-    if isinstance(number, bool) or not isinstance(number, int | float):
-        return f"{_shown(value)} is not a rating: use 1, 2, 3 or 4, or leave it empty"
-    if isinstance(number, float):
-        if not number.is_integer():
-            return f"{_shown(value)} is not a whole number: ratings are 1, 2, 3 or 4"
-        number = int(number)
-    if not 1 <= number <= 4:
-        return f"{_shown(value)} is outside 1-4"
-    return number
+    """1..4, None (empty) or an error message (the shared parser of feedback.ingest.reader)."""
+    answer = parse_rating(value)
+    return answer.reason if isinstance(answer, BadRating) else answer
 
 
 def _moment(value: Any, now: datetime) -> datetime | str:
