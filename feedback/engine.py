@@ -1,4 +1,8 @@
-"""Database engine construction from a URL, and engine-specific start-up."""
+"""Database engine construction from a URL, and engine-specific start-up.
+
+The engine is configured once: `piccolo_conf.DB`, built from `DATABASE_URL`, is the engine of
+every table. Domain functions take no engine parameter; the few raw statements go through
+`db()`, the tables' own engine."""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from feedback.tables import Response
 
 DEFAULT_SQLITE_PATH = "suara.db"
 
@@ -46,8 +52,13 @@ def _sqlite(path: str) -> SQLiteEngine:
     return SQLiteEngine(path=path, timeout=30)
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return isinstance(engine, SQLiteEngine)
+def db() -> Engine:
+    """The configured engine (`piccolo_conf.DB`), the one the tables' queries use."""
+    return Response._meta.db
+
+
+def is_sqlite(engine: Engine | None = None) -> bool:
+    return isinstance(engine if engine is not None else db(), SQLiteEngine)
 
 
 async def start(engine: Engine) -> None:
@@ -63,9 +74,13 @@ async def stop(engine: Engine) -> None:
         await engine.close_connection_pool()
 
 
-def transaction(engine: Engine):
-    """A write transaction. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so two
-    concurrent writers queue instead of failing when one upgrades from a read lock."""
+def transaction(engine: Engine | None = None):
+    """A write transaction on the configured engine (`engine` may still be given by callers
+    that hold it, and must be that same engine). On SQLite it takes the write lock at BEGIN
+    (IMMEDIATE), so two concurrent writers queue instead of failing when one upgrades from a
+    read lock."""
+    if engine is None:
+        engine = db()
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine
+
+from feedback.engine import db
 
 
 @lru_cache(maxsize=512)
@@ -23,8 +24,10 @@ def _numbered(sql: str) -> str:
     return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
 
 
-async def fetch(engine: Engine, sql: str, *args: Any) -> list[dict[str, Any]]:
-    """Run one statement inside the current transaction and return its rows as dicts."""
+async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Run one statement inside the current transaction (of the configured engine) and return
+    its rows as dicts."""
+    engine = db()
     transaction = engine.current_transaction.get()
     if transaction is None:
         raise RuntimeError("feedback.sql.fetch must run inside a transaction")
@@ -48,7 +51,6 @@ _PG_ROWS = 5000
 
 
 async def insert_rows(
-    engine: Engine,
     table: str,
     columns: Sequence[tuple[str, str]],
     rows: Sequence[Sequence[Any]],
@@ -60,6 +62,7 @@ async def insert_rows(
     are (name, PostgreSQL type) pairs. PostgreSQL gets one array per column
     (`SELECT * FROM unnest(…)`): one statement text whatever the number of rows, so its
     prepared plan is reused. SQLite gets multi-row VALUES lists. Returns the RETURNING rows."""
+    engine = db()
     names = ", ".join(f'"{name}"' for name, _ in columns)
     head = f'INSERT INTO "{table}" ({names}) '
     out: list[dict[str, Any]] = []
@@ -68,13 +71,13 @@ async def insert_rows(
         for start in range(0, len(rows), size):
             chunk = rows[start:start + size]
             statement = f"{head}VALUES {values(len(chunk), len(columns))} {tail}"
-            out.extend(await fetch(engine, statement, *[v for r in chunk for v in r],
+            out.extend(await fetch(statement, *[v for r in chunk for v in r],
                                    *tail_args))
         return out
     arrays = ", ".join(f"?::{kind}[]" for _, kind in columns)
     statement = f"{head}SELECT * FROM unnest({arrays}) {tail}"
     for start in range(0, len(rows), _PG_ROWS):
         chunk = rows[start:start + _PG_ROWS]
-        out.extend(await fetch(engine, statement,
+        out.extend(await fetch(statement,
                                *[list(c) for c in zip(*chunk, strict=True)], *tail_args))
     return out

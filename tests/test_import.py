@@ -449,7 +449,7 @@ async def test_a_receipt_clash_with_a_stored_response_is_retried(org, tmp_path, 
 
 
 async def test_a_database_failure_stores_nothing(org, tmp_path, monkeypatch):
-    async def broken(engine, batch):
+    async def broken(batch):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(aggregates, "apply", broken)

@@ -61,11 +61,9 @@ RESPONSES = [
 
 
 async def _store(org, answers_list, when):
-    from piccolo_conf import DB
-
     counter = await load_counter(org.kiosk)
     for i, answers in enumerate(answers_list):
-        await submission.submit(DB, submission.Pending(
+        await submission.submit(submission.Pending(
             counter=counter, draft=validate(counter, answers), channel="kiosk",
             lang="id", submission_key=f"s-{when.isoformat()}-{i}", now=when),
             submission.Policy())
@@ -122,7 +120,7 @@ async def test_scores_api(org):
             "period=2026&seed=abc")]
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["method"] == "suara-2026.1"
+    assert body["method"] == "suara-2026.2"
     assert body["period"] == {"key": "2026-S1", "from": "2026-01-01", "to": "2026-06-30"}
     assert body["parameters"]["seed"] == 3 and body["parameters"]["draws"] == 50
     units = {u["unit"]: u for u in body["units"]}
@@ -146,7 +144,11 @@ async def test_scores_api_on_the_demo_city(empty_db):
     assert r.status_code == 200, r.text
     body = r.json()
     statuses = {u["status"] for u in body["units"]}
-    assert statuses == {"ranked", "provisional", "not_scored"}
+    assert statuses == {"ranked", "provisional", "not_scored", "unranked_no_kpi"}
+    for u in body["units"]:  # a unit says "ranked" only when it shows a rank and an index
+        assert (u["status"] == "ranked") == (u["rank"] is not None)
+        if u["status"] == "unranked_no_kpi":
+            assert u["index"] is None and u["kpi"] is None and u["satisfaction"] is not None
     with_kpi = [u for u in body["units"] if u["kpi"] is not None]
     assert with_kpi and any(u["kpi_flags"] for u in body["units"])
     ranked = sorted((u for u in body["units"] if u["rank"]), key=lambda u: u["rank"])

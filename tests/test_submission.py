@@ -99,7 +99,7 @@ async def test_simultaneous_double_submit_stores_once(org):
     item = submission.Pending(counter=counter, draft=draft, channel="kiosk", lang="id",
                               submission_key="same-key-123", now=now)
     results = await asyncio.gather(*[
-        submission.submit(org_engine(), item, _policy()) for _ in range(5)
+        submission.submit(item, _policy()) for _ in range(5)
     ])
     assert len({r.receipt for r in results}) == 1
     assert await Response.count() == 1
@@ -114,7 +114,7 @@ async def test_simultaneous_device_submissions_store_once(org):
 
     async def attempt(i):
         try:
-            return await submission.submit(org_engine(), submission.Pending(
+            return await submission.submit(submission.Pending(
                 counter=counter, draft=draft, channel="qr", lang="id",
                 submission_key=f"key-{i}-abcdef", now=now, device_key="device-1"), _policy())
         except submission.TooSoon:
@@ -123,12 +123,6 @@ async def test_simultaneous_device_submissions_store_once(org):
     results = await asyncio.gather(*[attempt(i) for i in range(4)])
     assert sum(r is not None for r in results) == 1
     assert await Response.count() == 1
-
-
-def org_engine():
-    from piccolo_conf import DB
-
-    return DB
 
 
 async def test_aggregates_equal_a_recomputation_from_responses(org):
@@ -142,7 +136,7 @@ async def test_aggregates_equal_a_recomputation_from_responses(org):
         for e in rng.sample(ELEMENTS, rng.choice([0, 0, 1, 2])):
             del answers[e]
         draft = validate(counter, answers)
-        await submission.submit(org_engine(), submission.Pending(
+        await submission.submit(submission.Pending(
             counter=counter, draft=draft, channel="kiosk", lang="id",
             submission_key=f"agg-{i:04d}-key", now=start + timedelta(hours=7 * i)), _policy())
     rows = await Response.select(Response.answers)
@@ -174,15 +168,14 @@ def test_uncounted_responses_stay_out_of_aggregates():
 async def test_device_marks_and_rate_windows(org):
     now = datetime(2026, 5, 5, 2, 0, tzinfo=UTC)
     interval = timedelta(minutes=15)
-    engine = org_engine()
 
     async def marks(keys, when):
-        async with transaction(engine):
-            return await limits.device_marks(engine, keys, when, interval)
+        async with transaction():
+            return await limits.device_marks(keys, when, interval)
 
     async def hits(counts, when):
-        async with transaction(engine):
-            return await limits.rate_hits(engine, counts, when, 60)
+        async with transaction():
+            return await limits.rate_hits(counts, when, 60)
 
     assert await marks(["1:a", "1:b", "1:a"], now) == {"1:a", "1:b"}
     assert await marks(["1:a", "1:c"], now + timedelta(minutes=14)) == {"1:c"}
@@ -205,7 +198,7 @@ async def test_a_batch_gives_each_item_its_own_outcome(org):
 
     batch = [item("key-a-000", "d1"), item("key-a-000", "d1"), item("key-b-000", "d1"),
              item("key-c-000", "d2"), item("key-d-000", "d3"), item("key-e-000", "d4", None)]
-    out = await submission.store_batch(org_engine(), batch, _policy(rate_limit=3))
+    out = await submission.store_batch(batch, _policy(rate_limit=3))
     assert isinstance(out[0], Receipt) and not out[0].duplicate
     assert isinstance(out[1], Receipt) and out[1].duplicate
     assert out[1].receipt == out[0].receipt
@@ -214,14 +207,14 @@ async def test_a_batch_gives_each_item_its_own_outcome(org):
     assert isinstance(out[4], submission.RateLimited)
     assert isinstance(out[5], Receipt)
     assert await Response.count() == 3
-    again = await submission.store_batch(org_engine(), [item("key-a-000", "d9")], _policy())
+    again = await submission.store_batch([item("key-a-000", "d9")], _policy())
     assert again[0].duplicate and again[0].receipt == out[0].receipt
 
 
 async def test_writer_batches_concurrent_submissions(org):
     counter = await load_counter(org.kiosk)
     draft = validate(counter, FULL)
-    writer = Writer(org_engine(), _policy(), max_batch=16)
+    writer = Writer(_policy(), max_batch=16)
     now = datetime.now(UTC)
     try:
         receipts = await asyncio.gather(*[
@@ -246,7 +239,7 @@ async def test_retention_erases_old_device_codes(org):
     old = datetime.now(UTC) - timedelta(days=200)
     for key, device, when in (("old-response-1", "dev-old", old),
                               ("new-response-1", "dev-new", datetime.now(UTC))):
-        await submission.submit(org_engine(), submission.Pending(
+        await submission.submit(submission.Pending(
             counter=counter, draft=draft, channel="qr", lang="id", submission_key=key,
             now=when, device_key=device), _policy())
     done = await retention.purge(datetime.now(UTC), timedelta(days=90), timedelta(minutes=15))

@@ -33,7 +33,7 @@ async def _computation_allowed(request: Request) -> bool:
     engine = request.app.state.engine
     key = "scores:" + network_key(request, request.app.state.settings)
     async with transaction(engine):
-        hits = await limits.rate_hits(engine, {key: 1}, datetime.now(UTC), 60)
+        hits = await limits.rate_hits({key: 1}, datetime.now(UTC), 60)
     return hits[key] <= COMPUTATIONS_PER_MINUTE
 
 

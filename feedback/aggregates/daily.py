@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from piccolo.engine.base import Engine
-
 from feedback.sql import insert_rows
 from feedback.tables import UnitDayStats
 from scoring.ikm import ELEMENTS, is_counted
@@ -68,7 +66,7 @@ _SCORE_UPSERT = ('ON CONFLICT ("unit", "day", "answered", "total") DO UPDATE SET
                  '"count" = "unit_day_score"."count" + excluded."count"')
 
 
-async def apply(engine: Engine, batch: Mapping[tuple[int, date], DayDelta]) -> None:
+async def apply(batch: Mapping[tuple[int, date], DayDelta]) -> None:
     """Add deltas to the stored aggregates with multi-row upserts (call inside the caller's
     transaction). Rows go in key order, so concurrent writers lock them in the same order."""
     stats: list[tuple[Any, ...]] = []
@@ -76,8 +74,8 @@ async def apply(engine: Engine, batch: Mapping[tuple[int, date], DayDelta]) -> N
     for (unit_id, day), d in sorted(batch.items()):
         stats.append((unit_id, day, d.n, *d.counts))
         scores.extend((unit_id, day, a, t, c) for (a, t), c in sorted(d.scores.items()))
-    await insert_rows(engine, "unit_day_stats", _STATS_COLUMNS, stats, _STATS_UPSERT)
-    await insert_rows(engine, "unit_day_score", _SCORE_COLUMNS, scores, _SCORE_UPSERT)
+    await insert_rows("unit_day_stats", _STATS_COLUMNS, stats, _STATS_UPSERT)
+    await insert_rows("unit_day_score", _SCORE_COLUMNS, scores, _SCORE_UPSERT)
 
 
 _SUMS = [f'COALESCE(SUM("{c}"), 0) AS "{c}"' for c in ("n", *COUNT_COLUMNS)]

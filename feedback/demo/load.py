@@ -947,15 +947,15 @@ async def load_demo(
                     sim.receipt[k], sim.submission_key[k], token is not None, token,
                     sim.device[k].tobytes().hex(), "[]", False,
                 ])
-            await insert_responses(engine, records)
+            await insert_responses(records)
             if progress is not None:
                 progress(len(records))
 
         await _write_tokens(engine, sim, counter_ids)
         indicators = await _write_kpis(plan, unit_ids, seed, now)
         # The per-unit-day aggregates, written by the submission path's own upserts.
-        await aggregates.apply(engine, {(unit_id_of[unit], day): delta
-                                        for (unit, day), delta in day_deltas.items()})
+        await aggregates.apply({(unit_id_of[unit], day): delta
+                                for (unit, day), delta in day_deltas.items()})
 
     return DemoSummary(
         agencies=len(agency_rows), units=len(unit_rows), counters=len(counter_rows),

@@ -554,7 +554,7 @@ def _values(r: ValidRow, questionnaire_id: int, receipt: str) -> tuple[Any, ...]
 
 async def _stored_keys(engine: Engine, keys: Sequence[str]) -> set[str]:
     """Which of these submission keys are stored (inside a transaction)."""
-    return set(await responses.find(engine, keys))
+    return set(await responses.find(keys))
 
 
 async def _insert(engine: Engine, rows: list[ValidRow], questionnaire_id: int,
@@ -572,7 +572,7 @@ async def _insert(engine: Engine, rows: list[ValidRow], questionnaire_id: int,
             receipts = _receipts(len(pending))
             records = [_values(r, questionnaire_id, code)
                        for r, code in zip(pending, receipts, strict=True)]
-            keys = set(await responses.insert(engine, records))
+            keys = set(await responses.insert(records))
             stored.extend(r for r in pending if r.key in keys)
             left = [r for r in pending if r.key not in keys]
             if not left:
@@ -633,7 +633,7 @@ async def import_file(
         existing = await _stored_keys(engine, keys)
         new = [r for r in valid if r.key not in existing]
         stored, concurrent = await _insert(engine, new, catalog.questionnaire_id, progress)
-        await aggregates.apply(engine, aggregates.deltas(
+        await aggregates.apply(aggregates.deltas(
             (r.unit_id, _wita_day(r.submitted_at), r.answers) for r in stored))
     report.already_imported = len(existing) + concurrent
     _count(report, stored)

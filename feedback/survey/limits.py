@@ -11,14 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from piccolo.engine.base import Engine
-
 from feedback.sql import insert_rows
 
 
-async def device_marks(
-    engine: Engine, keys: Sequence[str], now: datetime, interval: timedelta
-) -> set[str]:
+async def device_marks(keys: Sequence[str], now: datetime, interval: timedelta) -> set[str]:
     """Record a submission at `now` for each distinct device key whose previous one is at
     least `interval` old; return the keys that were allowed. Atomic per key: of two
     simultaneous submissions by one device, one wins."""
@@ -26,7 +22,7 @@ async def device_marks(
     if not keys:
         return set()
     rows = await insert_rows(
-        engine, "device_seen", (("key", "varchar"), ("last_at", "timestamptz")),
+        "device_seen", (("key", "varchar"), ("last_at", "timestamptz")),
         [(key, now) for key in keys],
         'ON CONFLICT ("key") DO UPDATE SET "last_at" = excluded."last_at" '
         'WHERE "device_seen"."last_at" <= ? RETURNING "key"',
@@ -36,7 +32,7 @@ async def device_marks(
 
 
 async def rate_hits(
-    engine: Engine, counts: Mapping[str, int], now: datetime, window_seconds: int
+    counts: Mapping[str, int], now: datetime, window_seconds: int
 ) -> dict[str, int]:
     """Add `counts[key]` requests to each key's current window; return each key's total in
     the window after adding."""
@@ -45,7 +41,7 @@ async def rate_hits(
     window = int(now.timestamp()) // window_seconds
     keys = sorted(counts)
     rows = await insert_rows(
-        engine, "rate_window", (("key", "varchar"), ("window", "integer"), ("hits", "integer")),
+        "rate_window", (("key", "varchar"), ("window", "integer"), ("hits", "integer")),
         [(key, window, counts[key]) for key in keys],
         'ON CONFLICT ("key") DO UPDATE SET '
         '"hits" = CASE WHEN "rate_window"."window" = excluded."window" '

@@ -6,8 +6,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from piccolo.engine.base import Engine
-
 from feedback.survey import responses
 from feedback.tables import Response
 
@@ -30,13 +28,13 @@ def new_receipt() -> str:
     return "".join(RECEIPT_ALPHABET[(bits >> shift) & 31] for shift in range(35, -1, -5))
 
 
-async def find_receipts(engine: Engine, keys: list[str]) -> dict[str, Receipt]:
+async def find_receipts(keys: list[str]) -> dict[str, Receipt]:
     """Receipts of already stored submission keys (inside a transaction)."""
     if not keys:
         return {}
     return {
         key: Receipt(r["receipt"], _aware(r["submitted_at"]), bool(r["verified"]), True)
-        for key, r in (await responses.find(engine, keys)).items()
+        for key, r in (await responses.find(keys)).items()
     }
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from piccolo.engine.base import Engine
-
 from feedback import sql
 from feedback.engine import is_sqlite
 
@@ -27,23 +25,22 @@ _LOOKUP_SQLITE = 1000
 _LOOKUP_PG = 20_000
 
 
-async def insert(engine: Engine, records: Sequence[Sequence[Any]]) -> dict[str, int]:
+async def insert(records: Sequence[Sequence[Any]]) -> dict[str, int]:
     """Insert responses (value tuples in COLUMNS order). A row that clashes on a unique
     column (submission key, receipt) is skipped. Returns submission key → id of the rows
     stored."""
-    rows = await sql.insert_rows(engine, "response", COLUMNS, records,
+    rows = await sql.insert_rows("response", COLUMNS, records,
                                  'ON CONFLICT DO NOTHING RETURNING "id", "submission_key"')
     return {r["submission_key"]: r["id"] for r in rows}
 
 
-async def find(engine: Engine, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+async def find(keys: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Stored responses by submission key: receipt, submitted_at, verified."""
     found: dict[str, dict[str, Any]] = {}
-    if is_sqlite(engine):
+    if is_sqlite():
         for start in range(0, len(keys), _LOOKUP_SQLITE):
             chunk = keys[start:start + _LOOKUP_SQLITE]
             rows = await sql.fetch(
-                engine,
                 'SELECT "submission_key", "receipt", "submitted_at", "verified" '
                 f'FROM "response" WHERE "submission_key" IN ({", ".join("?" * len(chunk))})',
                 *chunk,
@@ -54,7 +51,6 @@ async def find(engine: Engine, keys: Sequence[str]) -> dict[str, dict[str, Any]]
     # after a large import), where `IN (…)` was planned as a sequential scan.
     for start in range(0, len(keys), _LOOKUP_PG):
         rows = await sql.fetch(
-            engine,
             'SELECT r."submission_key", r."receipt", r."submitted_at", r."verified" '
             'FROM unnest(?::varchar[]) AS k("key") '
             'JOIN "response" AS r ON r."submission_key" = k."key"',

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from piccolo.engine.base import Engine
-
 from feedback.aggregates import daily as aggregates
 from feedback.clock import wita_day
 from feedback.engine import transaction
@@ -62,7 +60,7 @@ class Pending:
 Outcome = Receipt | Exception
 
 
-async def store_batch(engine: Engine, items: list[Pending], policy: Policy) -> list[Outcome]:
+async def store_batch(items: list[Pending], policy: Policy) -> list[Outcome]:
     """Store a batch of responses in ONE transaction with a fixed number of statements,
     whatever the batch size. Each item gets its own outcome: a Receipt (`duplicate=True` for
     a submission key already stored), or RateLimited, TooSoon, TokenError or Conflict; one
@@ -74,17 +72,17 @@ async def store_batch(engine: Engine, items: list[Pending], policy: Policy) -> l
     live = [i for i, item in enumerate(items) if first_of[item.submission_key] == i]
     batch_now = max(item.now for item in items)
     inserted: dict[str, int] = {}
-    async with transaction(engine):
-        stored = await find_receipts(engine, [items[i].submission_key for i in live])
+    async with transaction():
+        stored = await find_receipts([items[i].submission_key for i in live])
         for i in live:
             out[i] = stored.get(items[i].submission_key)
         live = [i for i in live if out[i] is None]
-        live = await _rate_limit(engine, items, live, out, batch_now, policy)
+        live = await _rate_limit(items, live, out, batch_now, policy)
         live = await _consume_tokens(items, live, out, batch_now, policy)
-        live = await _device_interval(engine, items, live, out, batch_now, policy)
+        live = await _device_interval(items, live, out, batch_now, policy)
         receipts = {i: new_receipt() for i in live}
         if live:
-            inserted = await responses.insert(engine, [_row(items[i], receipts[i]) for i in live])
+            inserted = await responses.insert([_row(items[i], receipts[i]) for i in live])
         for i in live:
             item = items[i]
             response_id = inserted.get(item.submission_key)
@@ -94,7 +92,7 @@ async def store_batch(engine: Engine, items: list[Pending], policy: Policy) -> l
             if item.token is not None:
                 await TicketToken.update({TicketToken.response: response_id}).where(
                     TicketToken.code == normalise(item.token))
-        await aggregates.apply(engine, aggregates.deltas(
+        await aggregates.apply(aggregates.deltas(
             (items[i].counter.unit_id, wita_day(items[i].now), items[i].draft.answers)
             for i in live if items[i].submission_key in inserted
         ))
@@ -102,8 +100,8 @@ async def store_batch(engine: Engine, items: list[Pending], policy: Policy) -> l
                if out[i] is None and first_of[item.submission_key] == i]
     found: dict[str, Receipt] = {}
     if missing:  # stored meanwhile by another worker (rare)
-        async with transaction(engine):
-            found = await find_receipts(engine, missing)
+        async with transaction():
+            found = await find_receipts(missing)
     results: list[Outcome] = []
     for i, item in enumerate(items):
         outcome = out[i] or out[first_of[item.submission_key]] or found.get(item.submission_key)
@@ -125,13 +123,13 @@ def _row(item: Pending, receipt: str) -> tuple[Any, ...]:
     )
 
 
-async def _rate_limit(engine: Engine, items: list[Pending], live: list[int],
+async def _rate_limit(items: list[Pending], live: list[int],
                       out: list[Outcome | None], now: datetime, policy: Policy) -> list[int]:
     counts: dict[str, int] = {}
     for i in live:
         if (key := items[i].rate_key) is not None:
             counts[key] = counts.get(key, 0) + 1
-    totals = await limits.rate_hits(engine, counts, now, policy.rate_window_seconds)
+    totals = await limits.rate_hits(counts, now, policy.rate_window_seconds)
     seen: dict[str, int] = {}
     kept = []
     for i in live:
@@ -164,7 +162,7 @@ async def _consume_tokens(items: list[Pending], live: list[int], out: list[Outco
     return kept
 
 
-async def _device_interval(engine: Engine, items: list[Pending], live: list[int],
+async def _device_interval(items: list[Pending], live: list[int],
                            out: list[Outcome | None], now: datetime,
                            policy: Policy) -> list[int]:
     def mark(i: int) -> str | None:
@@ -174,7 +172,7 @@ async def _device_interval(engine: Engine, items: list[Pending], live: list[int]
         return f"{item.counter.id}:{item.device_key}"
 
     wanted = [m for i in live if (m := mark(i)) is not None]
-    allowed = await limits.device_marks(engine, wanted, now, policy.device_interval)
+    allowed = await limits.device_marks(wanted, now, policy.device_interval)
     kept, taken = [], set()
     for i in live:
         m = mark(i)
@@ -187,9 +185,9 @@ async def _device_interval(engine: Engine, items: list[Pending], live: list[int]
     return kept
 
 
-async def submit(engine: Engine, item: Pending, policy: Policy) -> Receipt:
+async def submit(item: Pending, policy: Policy) -> Receipt:
     """Store one response (a batch of one). Raises what `store_batch` reports."""
-    outcome = (await store_batch(engine, [item], policy))[0]
+    outcome = (await store_batch([item], policy))[0]
     if isinstance(outcome, Exception):
         raise outcome
     return outcome

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from piccolo.engine.base import Engine
-
 from feedback.survey.receipts import Receipt
 from feedback.survey.submit import Pending, Policy, store_batch
 
@@ -16,9 +14,8 @@ class Writer:
     batch holds one submission; under heavy load the cost per submission falls. A request
     returns only after its batch has committed."""
 
-    def __init__(self, engine: Engine, policy: Policy, *, max_batch: int = 64,
-                 tasks: int = 2) -> None:
-        self.engine, self.policy = engine, policy
+    def __init__(self, policy: Policy, *, max_batch: int = 64, tasks: int = 2) -> None:
+        self.policy = policy
         self.max_batch, self.tasks = max_batch, tasks
         self._queue: asyncio.Queue[tuple[Pending, asyncio.Future[Receipt]]] | None = None
         self._workers: list[asyncio.Task[None]] = []
@@ -46,12 +43,12 @@ class Writer:
                 batch.append(queue.get_nowait())
             items = [item for item, _ in batch]
             try:
-                outcomes = await store_batch(self.engine, items, self.policy)
+                outcomes = await store_batch(items, self.policy)
             except Exception as exc:  # e.g. a deadlock victim: retry one by one
                 outcomes = []
                 for item in items:
                     try:
-                        outcomes.extend(await store_batch(self.engine, [item], self.policy))
+                        outcomes.extend(await store_batch([item], self.policy))
                     except Exception as single:
                         outcomes.append(single if len(items) > 1 else exc)
             for (_, future), outcome in zip(batch, outcomes, strict=True):
