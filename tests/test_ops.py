@@ -36,3 +36,103 @@ async def test_favicon_is_a_tiny_cached_icon(db):
     assert r.content[:4] == b"\x00\x00\x01\x00"  # ICO header
     assert len(r.content) < 600
     assert "max-age=604800" in r.headers["cache-control"]
+
+
+# --- bounded caches ---------------------------------------------------------------------------
+
+
+async def test_counter_cache_is_bounded_in_size_and_age(org):
+    import time
+
+    from feedback.org import counters
+
+    assert await counters.load_counter(org.counter) is not None
+    for i in range(counters.UNKNOWN_CACHE_SIZE + 100):
+        assert await counters.load_counter(f"NOPE{i:06d}") is None
+    assert len(counters._unknown) <= counters.UNKNOWN_CACHE_SIZE
+    assert org.counter in counters._known  # made-up codes do not push real counters out
+    assert await counters.load_counter("../etc") is None  # not a code: nothing cached
+    assert "../etc" not in counters._unknown
+    later = time.monotonic() + counters.COUNTER_CACHE_SECONDS + 1
+    counters._known.expire(later)
+    counters._unknown.expire(later)
+    assert len(counters._known) == 0 and len(counters._unknown) == 0
+
+
+async def _some_responses(org):
+    from datetime import UTC, datetime
+
+    from tests.test_scores_db import RESPONSES, _store
+
+    await _store(org, RESPONSES, datetime(2026, 2, 3, 2, tzinfo=UTC))
+
+
+async def test_score_cache_is_bounded_in_size_and_age(org, monkeypatch):
+    import asyncio
+
+    from app.web import scores_api
+
+    await _some_responses(org)
+    monkeypatch.setattr(scores_api, "CACHE_SIZE", 3)
+    monkeypatch.setattr(scores_api, "CACHE_SECONDS", 0.5)
+    holder = make_client()
+    async with holder as client:
+        cache = holder.app.state.score_cache
+        for seed in range(5):
+            r = await client.get(f"/api/v1/scores?period=2026-S1&draws=0&seed={seed}")
+            assert r.status_code == 200, r.text
+        assert len(cache) == 3
+        assert ("2026-S1", 4, 0, 0.5) in cache
+        await asyncio.sleep(0.6)
+        assert ("2026-S1", 4, 0, 0.5) not in cache
+        assert (await client.get("/api/v1/scores?period=2026-S1&draws=0&seed=9")).status_code \
+            == 200
+        assert len(cache) == 1  # the expired entries were dropped
+
+
+# --- GET /api/v1/scores: 429 with Retry-After, periods not started, periods without data -------
+
+
+async def test_score_rate_limit_has_its_own_message_and_retry_after(org):
+    await _some_responses(org)
+    async with make_client() as client:
+        for seed in range(30):
+            r = await client.get(f"/api/v1/scores?period=2026-S1&draws=0&seed={seed}",
+                                 headers={"Accept-Language": "en"})
+            if r.status_code == 429:
+                break
+            assert r.status_code == 200, r.text
+        assert r.status_code == 429
+        assert r.json()["error"] == "rate_limited"
+        assert "score computations" in r.json()["message"]
+        assert "submissions" not in r.json()["message"]
+        assert 1 <= int(r.headers["retry-after"]) <= 60
+        assert f"{r.headers['retry-after']} seconds" in r.json()["message"]
+        r = await client.get("/api/v1/scores?period=2026-S1&draws=0&seed=99")
+        assert r.status_code == 429 and "perhitungan skor" in r.json()["message"]
+
+
+async def test_period_not_started_is_422(org):
+    from datetime import UTC, datetime
+
+    year = datetime.now(UTC).year + 1
+    async with make_client() as client:
+        r = await client.get(f"/api/v1/scores?period={year}")
+        custom = await client.get(f"/api/v1/scores?from={year}-01-01&to={year}-01-31",
+                                  headers={"Accept-Language": "en"})
+    assert r.status_code == 422 and r.json()["error"] == "period_not_started"
+    assert "belum dimulai" in r.json()["message"] and f"{year}-01-01" in r.json()["message"]
+    assert custom.status_code == 422 and "has not started" in custom.json()["message"]
+
+
+async def test_period_without_data_is_404_and_costs_no_computation(org):
+    async with make_client() as client:
+        answers = [await client.get(f"/api/v1/scores?period=2020&draws=0&seed={seed}",
+                                    headers={"Accept-Language": "en"}) for seed in range(12)]
+        spec = (await client.get("/schema/openapi.json")).json()
+    assert {a.status_code for a in answers} == {404}  # never 429: nothing was computed
+    body = answers[0].json()
+    assert body["error"] == "no_data"
+    assert body["message"] == "No responses were recorded between 2020-01-01 and 2020-12-31."
+    documented = spec["paths"]["/api/v1/scores"]["get"]["responses"]
+    assert {"404", "422", "429"} <= set(documented)

@@ -25,7 +25,7 @@ from app.web.api import ApiController, api_lang
 from app.web.citizen import CitizenController, not_found_page
 from app.web.page import page_context
 from app.web.qr_routes import QrController
-from app.web.scores_api import ScoresController
+from app.web.scores_api import ScoresController, new_score_cache
 from feedback import engine as db
 from feedback.survey.submit import Policy
 from feedback.survey.writer import Writer
@@ -180,5 +180,5 @@ def create_app(
                               token_ttl=settings.token_ttl, rate_limit=settings.rate_limit)
     # SQLite has one writer at a time: a second writer task would only wait for the lock.
     app.state.writer = Writer(app.state.policy, tasks=1 if db.is_sqlite(engine) else 2)
-    app.state.score_cache = {}
+    app.state.score_cache = new_score_cache()
     return app

@@ -1,40 +1,67 @@
 """GET /api/v1/scores: the performance index of every unit for a period (SCORING.md §5),
-computed from the daily aggregates. Results are cached for a minute per worker: the bootstrap is
-the expensive part and a minute-old ranking is as good as a fresh one."""
+computed from the daily aggregates. Results are cached for a minute per worker (at most
+`CACHE_SIZE` parameter sets): the bootstrap is the expensive part and a minute-old ranking is
+as good as a fresh one."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
+from cachetools import TTLCache
 from litestar import Controller, Request, Response, get
+from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
 
 from app import i18n
-from app.web import messages
 from app.web.api import ErrorOut, api_lang, error
 from app.web.clients import network_key
 from app.web.score_structs import ScoresOut, to_struct
+from feedback.clock import wita_day
 from feedback.engine import transaction
 from feedback.performance import periods
 from feedback.performance.scores import score_period
 from feedback.survey import limits
+from feedback.tables import UnitDayStats
 from scoring.inputs import Parameters
 
 CACHE_SECONDS = 60.0
+CACHE_SIZE = 32  # parameter sets kept per worker (a city's result is a few hundred KB)
 MAX_DRAWS = 10_000
 
 
 COMPUTATIONS_PER_MINUTE = 10
+_WINDOW = 60  # seconds
+_NO_DATA = None  # cached for a period without any response
 
 
-async def _computation_allowed(request: Request) -> bool:
+def new_score_cache() -> TTLCache[tuple[Any, ...], Any]:
+    """The per-worker cache of results, bounded in size and age."""
+    return TTLCache(CACHE_SIZE, CACHE_SECONDS)
+
+
+async def _computation_wait(request: Request) -> int:
+    """0 when this network may start a fresh computation now, else the seconds until it may."""
     engine = request.app.state.engine
     key = "scores:" + network_key(request, request.app.state.settings)
+    now = datetime.now(UTC)
     async with transaction(engine):
-        hits = await limits.rate_hits({key: 1}, datetime.now(UTC), 60)
-    return hits[key] <= COMPUTATIONS_PER_MINUTE
+        hits = await limits.rate_hits({key: 1}, now, _WINDOW)
+    if hits[key] <= COMPUTATIONS_PER_MINUTE:
+        return 0
+    return _WINDOW - int(now.timestamp()) % _WINDOW
+
+
+async def _has_data(chosen: periods.Period) -> bool:
+    return await UnitDayStats.exists().where(
+        (UnitDayStats.day >= chosen.first) & (UnitDayStats.day <= chosen.last)
+    )
+
+
+def _no_data(_: Any, chosen: periods.Period) -> Response[ErrorOut]:
+    return error(404, "no_data", _("No responses were recorded between %(first)s and "
+                                   "%(last)s.", first=chosen.first.isoformat(),
+                                   last=chosen.last.isoformat()))
 
 
 class ScoresController(Controller):
@@ -44,7 +71,18 @@ class ScoresController(Controller):
     @get(summary="Performance index, ranks with intervals and funnel bands for a period",
          description="Either `period` (2026, 2026-S1, 2026-Q3, 2026-03) or `from` and `to` "
          "(WITA days, YYYY-MM-DD; a custom range has no KPI values, so the index is "
-         "satisfaction only). The JSON is SCORING.md section 5 plus `period`.")
+         "satisfaction only). The JSON is SCORING.md section 5 plus `period`. "
+         "A period that has not started yet is 422 `period_not_started`; a period without "
+         "any response is 404 `no_data`. Results are cached for a minute; each network may "
+         "start at most 10 fresh computations a minute, then gets 429 `rate_limited` with "
+         "`Retry-After` (seconds).",
+         responses={
+             404: ResponseSpec(ErrorOut, description="No response in the period (`no_data`)"),
+             422: ResponseSpec(ErrorOut, description="The period has not started "
+                               "(`period_not_started`)"),
+             429: ResponseSpec(ErrorOut, description="Too many fresh computations from this "
+                               "network (`rate_limited`); see the Retry-After header"),
+         })
     async def scores(
         self,
         request: Request,
@@ -68,16 +106,28 @@ class ScoresController(Controller):
             return error(400, "invalid_period",
                          _("Unknown period. Use 2026, 2026-S1, 2026-Q3, 2026-03 or from/to "
                            "dates written as YYYY-MM-DD."))
+        if chosen.first > wita_day(datetime.now(UTC)):
+            return error(422, "period_not_started",
+                         _("The period %(period)s has not started yet: it begins on %(first)s.",
+                           period=chosen.key, first=chosen.first.isoformat()))
         params = Parameters(w_satisfaction=w_satisfaction, seed=seed, draws=draws)
         key = (chosen.key, seed, draws, w_satisfaction)
-        cache: dict[tuple[Any, ...], tuple[float, ScoresOut]] = request.app.state.score_cache
-        hit = cache.get(key)
-        if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
-            return Response(hit[1])
+        cache: TTLCache[tuple[Any, ...], Any] = request.app.state.score_cache
+        if key in cache:
+            hit = cache[key]
+            return _no_data(_, chosen) if hit is _NO_DATA else Response(hit)
+        if not await _has_data(chosen):
+            cache[key] = _NO_DATA
+            return _no_data(_, chosen)
         # A fresh computation costs up to a few seconds of CPU: limit them per network.
-        if not await _computation_allowed(request):
-            return error(429, "rate_limited", _(messages.RATE_LIMITED))
+        wait = await _computation_wait(request)
+        if wait:
+            refused = error(429, "rate_limited",
+                            _("Too many score computations from this network. Please try "
+                              "again in %(seconds)s seconds.", seconds=wait))
+            refused.headers["Retry-After"] = str(wait)
+            return refused
         result = to_struct(await score_period(chosen, params))
-        cache[key] = (time.monotonic(), result)
+        cache[key] = result
         return Response(result)
 

@@ -3,14 +3,17 @@ unit, agency and services, cached briefly per process."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from cachetools import TTLCache
 
 from feedback.survey.skm import current_questionnaire_id
 from feedback.tables import Counter, Service
 
-_COUNTER_CACHE_SECONDS = 60.0
+COUNTER_CACHE_SECONDS = 60.0
+KNOWN_CACHE_SIZE = 4096  # far more counters than a city has
+UNKNOWN_CACHE_SIZE = 1024  # codes that name no active counter (typos, scans of random codes)
 
 
 @dataclass(frozen=True)
@@ -29,28 +32,34 @@ class CounterInfo:
     service_ids: Mapping[str, int]
 
 
-_counter_cache: dict[str, tuple[float, CounterInfo | None]] = {}
+# Bounded in size and age. Unknown codes have their own, smaller cache, so that anyone
+# asking for many made-up codes can neither grow memory nor push real counters out.
+_known: TTLCache[str, CounterInfo] = TTLCache(KNOWN_CACHE_SIZE, COUNTER_CACHE_SECONDS)
+_unknown: TTLCache[str, bool] = TTLCache(UNKNOWN_CACHE_SIZE, COUNTER_CACHE_SECONDS)
 
 
 def clear_counter_cache() -> None:
-    _counter_cache.clear()
-
+    _known.clear()
+    _unknown.clear()
 
 
 async def load_counter(code: str) -> CounterInfo | None:
     """An active counter by its public code, cached briefly per process (counters and their
     services change rarely; a change shows within a minute)."""
-    hit = _counter_cache.get(code)
-    if hit and time.monotonic() - hit[0] < _COUNTER_CACHE_SECONDS:
-        return hit[1]
+    if not code.isalnum() or len(code) > 16:
+        return None  # cannot be a counter code: no query, nothing cached
+    info = _known.get(code)
+    if info is not None or code in _unknown:
+        return info
     info = await _fetch_counter(code)
-    _counter_cache[code] = (time.monotonic(), info)
+    if info is None:
+        _unknown[code] = True
+    else:
+        _known[code] = info
     return info
 
 
 async def _fetch_counter(code: str) -> CounterInfo | None:
-    if not code.isalnum() or len(code) > 16:
-        return None
     row = await (
         Counter.select(
             Counter.id, Counter.code, Counter.name, Counter.is_kiosk, Counter.secret,
