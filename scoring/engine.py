@@ -1,23 +1,32 @@
-"""The scoring engine: official IKM plus the fair performance index (method ``suara-2026.1``).
+"""The scoring engine: official IKM plus the fair performance index (method ``suara-2026.2``).
 
-``score(units, kpis, params)`` returns the JSON-ready structure of SCORING.md section 5 as a
-plain dict: ``None`` for missing values (never NaN), floats not rounded, units in input
-order, agencies in order of first appearance.
+``score_result(units, kpis, params)`` returns the typed result (:class:`scoring.result.
+ScoreResult`, SCORING.md section 5): ``None`` for missing values (never NaN), floats not
+rounded, units in input order, agencies in order of first appearance.
+``msgspec.json.encode(result)`` is the JSON of section 5.
 
-Besides the keys of section 5, the output carries what sections 1–4 ask to report but the
-section-5 sketch does not name:
+Besides the keys of section 5, the result carries what sections 1–4 ask to report but the
+section-5 sketch does not name (every field is documented in ``scoring/result.py``):
 
-* city: ``mean_index``, ``n_units``, ``n_scored``, ``n_ranked`` and ``peer_groups`` (the
-  prior of each peer group that is its own shrinkage target);
-* unit: ``responses_needed`` (``max(0, required_sample − n)``), ``shrinkage_target`` (peer
-  group or ``"city"``), ``kpi_flags`` (indicators with an unambitious target), ``explain``
-  (points above/below the city average per element and indicator) and ``rank_range``
-  (sensitivity analysis);
-* agency: ``rank`` and ``n_units``;
+* city: ``respondents_for_reliability_reason``, ``mean_index``, ``n_units``, ``n_scored``,
+  ``n_ranked`` and ``peer_groups`` (the prior of each peer group that is its own shrinkage
+  target);
+* unit: ``name``, ``agency_name``, ``responses_needed`` (``max(0, required_sample − n)``),
+  ``shrinkage_target`` (peer group or ``"city"``), ``kpi_flags`` (indicators with an
+  unambitious target), ``explain`` (points above/below the city average per element and
+  indicator) and ``rank_range`` (sensitivity analysis);
+* agency: ``name``, ``rank`` and ``n_units``;
 * parameters: ``w_kpi``, the KPI weight actually used (0 when no scored unit has any KPI).
 
 Unit ``funnel`` is the band name (``above_99.8`` … ``below_99.8``); the funnel curve itself
 follows from ``city.funnel``, ``city.sigma2_w`` and each unit's ``n`` and ``mean``.
+
+Status says what a unit shows: ``not_scored``, ``provisional``, ``unranked_no_kpi`` (would be
+ranked but has no index because its targets are not reported) or ``ranked`` (index and rank).
+
+``score(...)`` returns the same as a plain dict without the fields added with the typed
+result; it is transitional, for callers outside ``scoring/`` that still check the dict
+against their own copy of the schema.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from scoring.funnel import band, fit_funnel
@@ -45,8 +55,22 @@ from scoring.inputs import Kpi, Parameters, UnitData
 from scoring.intervals import BootstrapUnits, rank_intervals
 from scoring.moments import UnitMoments, unit_moments
 from scoring.ranks import EMPTY_INTERVAL, RankInterval, rank_desc
+from scoring.result import (
+    AgencyScore,
+    City,
+    ElementScore,
+    FunnelFit,
+    Importance,
+    ParametersUsed,
+    PeerGroup,
+    RankRange,
+    ScoreResult,
+    UnitScore,
+)
+from scoring.result import RankInterval as RankIntervalOut
 from scoring.sensitivity import sensitivity, squared_correlation
 from scoring.shrinkage import (
+    TAU2_FLOOR,
     Hyper,
     effective_sigma2,
     group_hyper,
@@ -60,7 +84,7 @@ from scoring.shrinkage import (
 )
 from scoring.targets import KpiPillar, kpi_pillar
 
-METHOD = "suara-2026.1"
+METHOD = "suara-2026.2"
 CITY = "city"
 
 
@@ -72,7 +96,10 @@ def _num(x: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _validate(units: Sequence[UnitData], kpis: Sequence[Kpi], codes: tuple[str, ...]) -> None:
+def _validate(
+    units: Sequence[UnitData], kpis: Sequence[Kpi], codes: tuple[str, ...]
+) -> dict[str, str]:
+    """Check the inputs; returns the agency names (agency code -> name) the units give."""
     names = [u.unit for u in units]
     seen: set[str] = set()
     for name in names:
@@ -82,6 +109,15 @@ def _validate(units: Sequence[UnitData], kpis: Sequence[Kpi], codes: tuple[str, 
     for u in units:
         if u.element_counts.shape[0] != len(codes):
             raise ValueError(f"{u.unit}: expected {len(codes)} elements for this regime")
+    agency_label: dict[str, str] = {}
+    for u in units:
+        if u.agency_name is None:
+            continue
+        if u.agency is None:
+            raise ValueError(f"{u.unit}: agency_name given without an agency")
+        known = agency_label.setdefault(u.agency, u.agency_name)
+        if known != u.agency_name:
+            raise ValueError(f"agency {u.agency!r} has two names: {known!r} and {u.agency_name!r}")
     pairs: set[tuple[str, str]] = set()
     for k in kpis:
         if k.unit not in seen:
@@ -91,27 +127,56 @@ def _validate(units: Sequence[UnitData], kpis: Sequence[Kpi], codes: tuple[str, 
         if (k.unit, k.indicator) in pairs:
             raise ValueError(f"duplicate KPI {k.indicator!r} for unit {k.unit!r}")
         pairs.add((k.unit, k.indicator))
+    return agency_label
 
 
-def _hyper_dict(hyper: Hyper, sigma2_eff: float, target: float, k: int) -> dict[str, Any]:
+def _reliability_need(
+    hyper: Hyper | None, m: float | None, target: float
+) -> tuple[int | None, str | None]:
+    """Respondents needed for reliability ``target`` and, when that is null, why.
+
+    When ``τ²`` is 0 (so ``τ²_eff`` is the 1e-8 floor) reliability is 0 for every unit and
+    ``ceil(m·0.7/0.3)`` would be a meaningless number in the millions: null instead, with the
+    reason ``no_between_unit_variation``.
+    """
+    if hyper is None or m is None:
+        return None, "no_scored_units"
+    if hyper.tau2 <= TAU2_FLOOR:
+        return None, "no_between_unit_variation"
+    return respondents_for_reliability(m, target), None
+
+
+def _peer_group(hyper: Hyper, sigma2_eff: float, target: float, k: int) -> PeerGroup:
     m = prior_size(sigma2_eff, hyper.tau2_eff)
-    return {
-        "mu": hyper.mu,
-        "tau2": hyper.tau2,
-        "prior_size": m,
-        "respondents_for_reliability": respondents_for_reliability(m, target),
-        "units": k,
-    }
+    need, reason = _reliability_need(hyper, m, target)
+    return PeerGroup(
+        mu=hyper.mu,
+        tau2=hyper.tau2,
+        prior_size=m,
+        respondents_for_reliability=need,
+        respondents_for_reliability_reason=reason,
+        units=k,
+    )
 
 
-def score(
+def _interval(interval: RankInterval) -> RankIntervalOut:
+    return RankIntervalOut(
+        low=interval.low,
+        median=interval.median,
+        high=interval.high,
+        expected=interval.expected,
+        p_top3=interval.p_top3,
+    )
+
+
+def score_result(
     units: Sequence[UnitData], kpis: Sequence[Kpi], params: Parameters | None = None
-) -> dict[str, Any]:
+) -> ScoreResult:
     """Score every unit; see the module docstring and SCORING.md for the method."""
     params = params or Parameters()
     codes = elements_for(params.regime)
     n_el = len(codes)
-    _validate(units, kpis, codes)
+    agency_label = _validate(units, kpis, codes)
 
     moments: list[UnitMoments] = [unit_moments(u) for u in units]
     n = np.array([m.n for m in moments], dtype=np.int64)
@@ -171,14 +236,21 @@ def score(
     for i in range(len(units)):
         scored = i in target_of
         rel = float(1 - b[i]) if scored else None
-        statuses.append(
-            status(int(n[i]), rel, params.min_scored, params.min_ranked, params.reliability_target)
-        )
         if scored:
             value = performance_index(float(sat[i]), pillars[i].value, w_s, w_k)
             index[i] = np.nan if value is None else value
+        statuses.append(
+            status(
+                int(n[i]),
+                rel,
+                params.min_scored,
+                params.min_ranked,
+                params.reliability_target,
+                has_index=not np.isnan(index[i]),
+            )
+        )
     has_index = ~np.isnan(index)
-    ranked = np.array([s == "ranked" for s in statuses], dtype=bool) & has_index
+    ranked = np.array([s == "ranked" for s in statuses], dtype=bool)
     ranked_idx = np.flatnonzero(ranked)
     rank = np.zeros(len(units), dtype=np.int64)
     if ranked_idx.size:
@@ -256,35 +328,33 @@ def score(
 
     city_hyper = hypers.get(None)
     city_m = prior_size(sigma2_eff, city_hyper.tau2_eff) if city_hyper else None
-    city: dict[str, Any] = {
-        "mu": city_hyper.mu if city_hyper else None,
-        "tau2": city_hyper.tau2 if city_hyper else None,
-        "sigma2_w": _num(sigma2_w),
-        "prior_size": city_m,
-        "respondents_for_reliability": (
-            respondents_for_reliability(city_m, params.reliability_target)
-            if city_m is not None
-            else None
+    city_need, city_reason = _reliability_need(city_hyper, city_m, params.reliability_target)
+    city = City(
+        mu=city_hyper.mu if city_hyper else None,
+        tau2=city_hyper.tau2 if city_hyper else None,
+        sigma2_w=_num(sigma2_w),
+        prior_size=city_m,
+        respondents_for_reliability=city_need,
+        respondents_for_reliability_reason=city_reason,
+        funnel=FunnelFit(
+            target=funnel.target if funnel else None,
+            phi=funnel.phi if funnel else None,
+            tau2=funnel.tau2 if funnel else None,
         ),
-        "funnel": {
-            "target": funnel.target if funnel else None,
-            "phi": funnel.phi if funnel else None,
-            "tau2": funnel.tau2 if funnel else None,
-        },
-        "effective_importance": {"satisfaction": importance_s, "kpi": importance_k},
-        "mean_abs_rank_shift": sens.mean_abs_rank_shift,
-        "mean_index": mean_index,
-        "n_units": len(units),
-        "n_scored": int(scored_idx.size),
-        "n_ranked": int(ranked_idx.size),
-        "peer_groups": {
-            g: _hyper_dict(
+        effective_importance=Importance(satisfaction=importance_s, kpi=importance_k),
+        mean_abs_rank_shift=sens.mean_abs_rank_shift,
+        mean_index=mean_index,
+        n_units=len(units),
+        n_scored=int(scored_idx.size),
+        n_ranked=int(ranked_idx.size),
+        peer_groups={
+            g: _peer_group(
                 h, sigma2_eff, params.reliability_target, sum(1 for x in groups if x == g)
             )
             for g, h in hypers.items()
             if g is not None
         },
-    }
+    )
 
     out_units = []
     for i, u in enumerate(units):
@@ -303,69 +373,104 @@ def score(
         interval = unit_interval.get(i, EMPTY_INTERVAL)
         rr = rank_range.get(i)
         out_units.append(
-            {
-                "unit": u.unit,
-                "agency": u.agency,
-                "peer_group": u.peer_group,
-                "n": int(n[i]),
-                "status": statuses[i],
-                "ikm": ikm.ikm,
-                "grade": ikm.grade,
-                "required_sample": req,
-                "responses_needed": max(0, req - int(n[i])) if req is not None else None,
-                "elements": {
-                    c: {
-                        "nrr": ikm.elements[c].nrr,
-                        "ikm": ikm.elements[c].ikm,
-                        "score": elem_scores.get(c),
-                    }
+            UnitScore(
+                unit=u.unit,
+                name=u.name,
+                agency=u.agency,
+                agency_name=agency_label.get(u.agency) if u.agency is not None else None,
+                peer_group=u.peer_group,
+                n=int(n[i]),
+                status=statuses[i],  # type: ignore[arg-type]
+                ikm=ikm.ikm,
+                grade=ikm.grade,
+                required_sample=req,
+                responses_needed=max(0, req - int(n[i])) if req is not None else None,
+                elements={
+                    c: ElementScore(
+                        nrr=ikm.elements[c].nrr,
+                        ikm=ikm.elements[c].ikm,
+                        score=elem_scores.get(c),
+                    )
                     for c in codes
                 },
-                "mean": _num(y[i]),
-                "shrinkage": _num(b[i]) if scored else None,
-                "reliability": _num(1 - b[i]) if scored else None,
-                "shrunk_mean": _num(theta[i]) if scored else None,
-                "shrinkage_target": target_of.get(i),
-                "satisfaction": _num(sat[i]) if scored else None,
-                "kpi": pillar.value,
-                "kpi_coverage": pillar.coverage,
-                "kpi_scores": dict(pillar.scores),
-                "kpi_flags": list(pillar.flags),
-                "index": _num(index[i]) if has else None,
-                "rank": int(rank[i]) if ranked[i] else None,
-                "rank_interval": interval.as_dict(),
-                "rank_range": {"low": rr[0], "high": rr[1]} if rr else None,
-                "funnel": band(funnel, float(y[i]), float(v[i])) if scored and funnel else None,
-                "contributions": (
+                mean=_num(y[i]),
+                shrinkage=_num(b[i]) if scored else None,
+                reliability=_num(1 - b[i]) if scored else None,
+                shrunk_mean=_num(theta[i]) if scored else None,
+                shrinkage_target=target_of.get(i),
+                satisfaction=_num(sat[i]) if scored else None,
+                kpi=pillar.value,
+                kpi_coverage=pillar.coverage,
+                kpi_scores=dict(pillar.scores),
+                kpi_flags=list(pillar.flags),
+                index=_num(index[i]) if has else None,
+                rank=int(rank[i]) if ranked[i] else None,
+                rank_interval=_interval(interval),
+                rank_range=RankRange(low=rr[0], high=rr[1]) if rr else None,
+                funnel=(  # type: ignore[arg-type]
+                    band(funnel, float(y[i]), float(v[i])) if scored and funnel else None
+                ),
+                contributions=(
                     contributions(elem_scores, pillar.weights, pillar.scores, w_s, w_k)
                     if has
                     else None
                 ),
-                "explain": (
+                explain=(
                     explain(
                         elem_scores, elem_city, pillar.weights, pillar.scores, kpi_city, w_s, w_k
                     )
                     if has
                     else None
                 ),
-            }
+            )
         )
 
-    parameters = dataclasses.asdict(params)
-    parameters["w_kpi"] = w_k
-    return {
-        "method": METHOD,
-        "parameters": parameters,
-        "city": city,
-        "units": out_units,
-        "agencies": [
-            {
-                "agency": name,
-                "index": agency_index[a],
-                "rank": agency_rank[a],
-                "rank_interval": intervals.agencies[a].as_dict(),
-                "n_units": sum(1 for u in units if u.agency == name),
-            }
-            for a, name in enumerate(agency_names)
+    return ScoreResult(
+        method=METHOD,
+        parameters=ParametersUsed(**dataclasses.asdict(params), w_kpi=w_k),
+        city=city,
+        units=out_units,
+        agencies=[
+            AgencyScore(
+                agency=code,
+                name=agency_label.get(code),
+                index=agency_index[a],
+                rank=agency_rank[a],
+                rank_interval=_interval(intervals.agencies[a]),
+                n_units=sum(1 for u in units if u.agency == code),
+            )
+            for a, code in enumerate(agency_names)
         ],
-    }
+    )
+
+
+# Keys that the typed result added to the dict of ``score`` (consumers outside scoring/ still
+# check the dict against their own copy of the older schema; removed once they use the Struct).
+_NEW_KEYS = {
+    "unit": ("name", "agency_name"),
+    "agency": ("name",),
+    "city": ("respondents_for_reliability_reason",),
+    "peer_group": ("respondents_for_reliability_reason",),
+}
+
+
+def score(
+    units: Sequence[UnitData], kpis: Sequence[Kpi], params: Parameters | None = None
+) -> dict[str, Any]:
+    """The result of :func:`score_result` as a plain dict in the shape of method
+    ``suara-2026.1``'s output (without the fields the typed result added).  Transitional:
+    callers move to :func:`score_result`."""
+    out: dict[str, Any] = msgspec.to_builtins(score_result(units, kpis, params))
+    del out["period"]
+    for u in out["units"]:
+        for key in _NEW_KEYS["unit"]:
+            del u[key]
+    for a in out["agencies"]:
+        for key in _NEW_KEYS["agency"]:
+            del a[key]
+    for key in _NEW_KEYS["city"]:
+        del out["city"][key]
+    for g in out["city"]["peer_groups"].values():
+        for key in _NEW_KEYS["peer_group"]:
+            del g[key]
+    return out

@@ -1,11 +1,21 @@
 """Funnel-plot bands with over-dispersion (Spiegelhalter 2005), on the 1–4 mean scale.
 
-Over the scored units: ``target = Σ(ȳ/v) / Σ(1/v)``, ``z_u = (ȳ_u − target)/√v_u``;
-over-dispersion ``φ`` = mean of ``z²`` after winsorising z at its 10% and 90% quantiles
-(inverted-CDF quantiles, so z is clamped to observed values); with I units and ``w = 1/v``,
-``τ²_f = 0`` if ``Iφ < I − 1`` else ``(Iφ − (I − 1)) / (Σw − Σw²/Σw)`` (0 when that
-denominator is 0, i.e. fewer than 2 units); limits ``target ± z·√(v + τ²_f)`` at
-z = 1.959964 (95%) and 3.090232 (99.8%).  A unit exactly on a limit is inside it.
+Method ``suara-2026.2``, over the scored units of the city (I units, ``w = 1/v``):
+
+* target ``= Σ(ȳ/v) / Σ(1/v)``;
+* ``z_u = (ȳ_u − target)/√v_u`` and the over-dispersion factor ``φ`` = mean of ``z²`` (not
+  winsorised).  ``φ`` is reported as a diagnostic only; it does not set the limits;
+* the additive between-unit variance ``τ²_f`` is the DerSimonian–Laird ``τ²`` over all scored
+  units (:func:`scoring.shrinkage.dersimonian_laird`, the one implementation the shrinkage
+  also uses).  Because ``Σ w (ȳ − target)² = Σ z² = Iφ``, this is
+  ``max(0, (Iφ − (I − 1)) / (Σw − Σw²/Σw))`` (0 with fewer than 2 units);
+* limits ``target ± z·√(v + τ²_f)`` at z = 1.959964 (95%) and 3.090232 (99.8%).  A unit
+  exactly on a limit is inside it.
+
+Changed in 2026.2: 2026.1 winsorised z at its 10% and 90% quantiles before estimating φ.
+That roughly halved ``τ²_f``, so the "95%" band flagged about 13% of ordinary units and the
+"99.8%" band about 2% (see tests/scoring/test_simulation.py); without winsorising the bands
+keep their nominal rates.
 """
 
 from __future__ import annotations
@@ -14,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scoring.shrinkage import dersimonian_laird
+
 Z95 = 1.959964
 Z998 = 3.090232
 BANDS: tuple[str, ...] = ("above_99.8", "above_95", "within", "below_95", "below_99.8")
@@ -21,7 +33,7 @@ BANDS: tuple[str, ...] = ("above_99.8", "above_95", "within", "below_95", "below
 
 @dataclass(frozen=True)
 class Funnel:
-    """City funnel: the target, the over-dispersion factor and the additive ``τ²_f``."""
+    """City funnel: the target, the over-dispersion factor ``φ`` (diagnostic) and ``τ²_f``."""
 
     target: float
     phi: float
@@ -29,23 +41,18 @@ class Funnel:
 
 
 def fit_funnel(y: np.ndarray, v: np.ndarray) -> Funnel | None:
-    """Fit the funnel to unit means ``y`` with sampling variances ``v`` (None without units)."""
+    """Fit the funnel to the means ``y`` and sampling variances ``v`` of all scored units
+    (None without units)."""
     y = np.asarray(y, dtype=float)
     v = np.asarray(v, dtype=float)
-    n_units = y.size
-    if n_units == 0:
+    if y.size == 0:
         return None
     w = 1.0 / v
     target = float((w * y).sum() / w.sum())
     z = (y - target) / np.sqrt(v)
-    lo, hi = np.quantile(z, [0.1, 0.9], method="inverted_cdf")
-    phi = float(np.mean(np.clip(z, lo, hi) ** 2))
-    denom = float(w.sum() - (w * w).sum() / w.sum())
-    if n_units * phi < n_units - 1 or denom <= 0:
-        tau2 = 0.0
-    else:
-        tau2 = (n_units * phi - (n_units - 1)) / denom
-    return Funnel(target=target, phi=phi, tau2=float(tau2))
+    phi = float(np.mean(z**2))
+    tau2 = float(dersimonian_laird(y, v))
+    return Funnel(target=target, phi=phi, tau2=tau2)
 
 
 def limits(funnel: Funnel, v: float | np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:

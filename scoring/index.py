@@ -89,13 +89,23 @@ def explain(
 
 
 def status(
-    n: int, reliability: float | None, min_scored: int, min_ranked: int, reliability_target: float
+    n: int,
+    reliability: float | None,
+    min_scored: int,
+    min_ranked: int,
+    reliability_target: float,
+    *,
+    has_index: bool = True,
 ) -> str:
-    """``not_scored`` (n < 10), ``provisional`` (n < 30 or reliability < 0.70) or ``ranked``."""
+    """What a unit shows: ``not_scored`` (n < 10), ``provisional`` (n < 30 or reliability
+    < 0.70: shown, not ranked), ``unranked_no_kpi`` (evidence enough to be ranked, but no
+    index because its targets/actuals are not reported) or ``ranked`` (index and rank)."""
     if n < min_scored or reliability is None:
         return "not_scored"
     if n < min_ranked or reliability < reliability_target:
         return "provisional"
+    if not has_index:
+        return "unranked_no_kpi"
     return "ranked"
 
 

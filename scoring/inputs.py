@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 import numpy as np
@@ -38,8 +38,9 @@ class UnitData:
     """Aggregated counted responses of one service unit.
 
     ``volume`` is the number of transactions served in the period (the Krejcie & Morgan
-    population and the agency weight).  The constructor validates that ``element_counts`` and
-    ``score_hist`` describe the same set of counted responses.
+    population and the agency weight).  ``name`` and ``agency_name`` (keyword-only, optional)
+    are display names carried into the result.  The constructor validates that
+    ``element_counts`` and ``score_hist`` describe the same set of counted responses.
     """
 
     unit: str
@@ -48,10 +49,16 @@ class UnitData:
     volume: int | None
     element_counts: np.ndarray
     score_hist: tuple[tuple[int, int, int], ...]
+    _: KW_ONLY
+    name: str | None = None
+    agency_name: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.unit, str) or not self.unit:
             raise ValueError("unit must be a non-empty string")
+        for label, value in (("name", self.name), ("agency_name", self.agency_name)):
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"{self.unit}: {label} must be a string or None")
         if self.volume is not None and (
             isinstance(self.volume, bool) or int(self.volume) != self.volume or self.volume < 0
         ):
@@ -188,6 +195,8 @@ def unit_data_from_responses(
     responses: Iterable[Mapping[str, int | None]],
     *,
     regime: str = "skm2017",
+    name: str | None = None,
+    agency_name: str | None = None,
 ) -> UnitData:
     """Aggregate raw responses (keyed by element code, ``None`` = unanswered) of one unit.
 
@@ -211,4 +220,6 @@ def unit_data_from_responses(
             total += int(value)
         hist[(answered, total)] += 1
     score_hist = tuple((a, t, c) for (a, t), c in sorted(hist.items()))
-    return UnitData(unit, agency, peer_group, volume, counts, score_hist)
+    return UnitData(
+        unit, agency, peer_group, volume, counts, score_hist, name=name, agency_name=agency_name
+    )

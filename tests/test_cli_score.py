@@ -112,7 +112,7 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert code == 0, err
     assert err == ""
     result = json.loads(out)
-    assert result["method"] == "suara-2026.1"
+    assert result["method"] == "suara-2026.2"
     assert result["parameters"]["draws"] == 50
     by = {u["unit"]: u for u in result["units"]}
     assert list(by) == ["DUKCAPIL", "PUSK-OEBOBO", "KEL-OEBA", "SAMSAT", "EMPTY"]

@@ -71,7 +71,7 @@ def hand_city() -> tuple[list[UnitData], list[Kpi]]:
 def test_structure_and_json() -> None:
     units, kpis = hand_city()
     out = score(units, kpis, Parameters(draws=50, min_ranked=10))
-    assert out["method"] == METHOD == "suara-2026.1"
+    assert out["method"] == METHOD == "suara-2026.2"
     assert set(out) == {"method", "parameters", "city", "units", "agencies"}
     params = out["parameters"]
     for key in (
@@ -215,7 +215,12 @@ def test_missing_kpi_means_no_index() -> None:
     out = score(units, [k for k in kpis if k.unit != "B"], Parameters(draws=20, min_ranked=10))
     by = {u["unit"]: u for u in out["units"]}
     assert by["B"]["index"] is None and by["B"]["rank"] is None
-    assert by["B"]["status"] == "ranked"
+    # enough evidence to be ranked, but no index: the status says so (never "ranked" here)
+    assert by["B"]["status"] == "unranked_no_kpi"
+    assert by["B"]["rank_interval"] == dict.fromkeys(
+        ("low", "median", "high", "expected", "p_top3")
+    )
+    assert by["B"]["rank_range"] is None
     assert by["A"]["rank"] == 1 and by["C"]["rank"] == 2
 
 

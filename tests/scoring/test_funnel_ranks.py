@@ -8,11 +8,12 @@ import pytest
 from scoring.funnel import Z95, Z998, Funnel, band, fit_funnel, limits
 from scoring.ranks import rank_desc, summarise_ranks
 from scoring.sensitivity import sensitivity, squared_correlation
+from scoring.shrinkage import dersimonian_laird
 
 
 def test_funnel_hand() -> None:
-    # target 3; z = ±0.5·√54, 0; winsorising at the inverted-CDF 10%/90% quantiles of three
-    # values keeps them; φ = 27/3 = 9; Iφ = 27 ≥ 2 -> τ² = (27 - 2)/(162 - 54) = 25/108
+    # target 3; z = ±0.5·√54, 0; φ = mean z² = 27/3 = 9; DL τ² over the three units:
+    # Q = Σ w (ȳ − 3)² = 27 = Iφ, τ² = (27 − 2)/(162 − 54) = 25/108
     v = np.full(3, 1 / 54)
     f = fit_funnel(np.array([3.5, 3.0, 2.5]), v)
     assert f is not None
@@ -20,8 +21,8 @@ def test_funnel_hand() -> None:
     assert f.phi == pytest.approx(9.0)
     assert f.tau2 == pytest.approx(25 / 108)
     lo, hi = limits(f, 1 / 54, Z95)
-    assert hi == pytest.approx(3 + Z95 * 0.5)
-    assert lo == pytest.approx(3 - Z95 * 0.5)
+    assert hi == pytest.approx(3 + Z95 * np.sqrt(1 / 54 + 25 / 108))
+    assert lo == pytest.approx(3 - Z95 * np.sqrt(1 / 54 + 25 / 108))
 
 
 def test_funnel_no_overdispersion() -> None:
@@ -32,16 +33,24 @@ def test_funnel_no_overdispersion() -> None:
     assert single is not None and single.tau2 == 0.0 and single.target == pytest.approx(3.2)
 
 
-def test_funnel_winsorises() -> None:
-    y = np.array([2.0] + [3.0] * 8 + [3.02])
-    v = np.full(10, 0.01)
+def test_funnel_does_not_winsorise() -> None:
+    # Method 2026.2: the outlier counts in full, in φ and in τ²_f (2026.1 clamped z at its
+    # 10%/90% quantiles, which shrank both).
+    y = np.array([2.0] + [3.0] * 18 + [3.02])
+    v = np.array([0.01] * 10 + [0.02] * 10)
     f = fit_funnel(y, v)
     assert f is not None
-    target = float(y.mean())
-    z = (y - target) / 0.1
+    w = 1 / v
+    target = float((w * y).sum() / w.sum())
+    z = (y - target) / np.sqrt(v)
+    assert f.target == pytest.approx(target)
+    assert f.phi == pytest.approx(float(np.mean(z**2)))
     lo, hi = np.quantile(z, [0.1, 0.9], method="inverted_cdf")
-    assert f.phi == pytest.approx(float(np.mean(np.clip(z, lo, hi) ** 2)))
-    assert f.phi < float(np.mean(z**2))
+    assert f.phi > float(np.mean(np.clip(z, lo, hi) ** 2))
+    # τ²_f is the DerSimonian–Laird τ² of all the units (the shrinkage's estimator)
+    assert f.tau2 == pytest.approx(float(dersimonian_laird(y, v)))
+    q = float((w * (y - target) ** 2).sum())
+    assert f.tau2 == pytest.approx((q - 19) / (w.sum() - (w * w).sum() / w.sum()))
 
 
 def test_funnel_bands() -> None:

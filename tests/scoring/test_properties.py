@@ -188,3 +188,22 @@ def test_same_seed_same_intervals_and_json(spec: tuple[list[Any], int, bool], se
     assert first == second
     text = json.dumps(first, allow_nan=False)
     assert "NaN" not in text and "Infinity" not in text
+
+
+@SETTINGS
+@given(city_spec)
+def test_status_matches_what_the_unit_shows(spec: tuple[list[Any], int, bool]) -> None:
+    units, kpis = build(spec)
+    out = score(units, kpis, PARAMS)
+    for u in out["units"]:
+        shows_rank = u["rank"] is not None
+        assert shows_rank == (u["status"] == "ranked")
+        if u["status"] == "ranked":
+            assert u["index"] is not None and u["rank_range"] is not None
+            assert u["rank_interval"]["low"] is not None
+        elif u["status"] == "unranked_no_kpi":
+            assert u["index"] is None and u["satisfaction"] is not None
+        elif u["status"] == "not_scored":
+            assert u["satisfaction"] is None and u["index"] is None
+        else:
+            assert u["status"] == "provisional" and u["satisfaction"] is not None
