@@ -3,7 +3,11 @@ the public URL warnings, start-up output, the served request rate and the layer 
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 from tests.support import make_client
 
@@ -136,3 +140,30 @@ async def test_period_without_data_is_404_and_costs_no_computation(org):
     assert body["message"] == "No responses were recorded between 2020-01-01 and 2020-12-31."
     documented = spec["paths"]["/api/v1/scores"]["get"]["responses"]
     assert {"404", "422", "429"} <= set(documented)
+
+
+# --- start-up output: one true line about the database ---------------------------------------
+
+ROOT = Path(__file__).parent.parent
+ENTRY_POINT = "import sys; from app.cli.main import main; sys.exit(main())"
+
+
+def run_suara(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The real `suara` entry point on a SQLite file of its own in `tmp_path`."""
+    full = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path}/suara.db",
+                SUARA_SECRET="test-secret", **env)
+    return subprocess.run([sys.executable, "-c", ENTRY_POINT, *args], cwd=ROOT, env=full,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_fresh_database_gets_one_true_migration_line(tmp_path):
+    n = len([p for p in (ROOT / "feedback" / "piccolo_migrations").glob("feedback_*.py")])
+    first = run_suara(tmp_path, "migrate")
+    assert first.returncode == 0, first.stderr
+    output = (first.stdout + first.stderr).strip().splitlines()
+    assert output == [f"Database: {n} migrations applied now ({n} in all)."]
+    again = run_suara(tmp_path, "migrate")
+    assert (again.stdout + again.stderr).strip() == f"Database up to date ({n} migrations)."
+    other = run_suara(tmp_path, "qr", "--out", str(tmp_path / "p.pdf"),
+                      SUARA_PUBLIC_URL="https://suara.example.id")
+    assert "igration" not in other.stdout + other.stderr  # nothing to apply: nothing said

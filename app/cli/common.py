@@ -26,7 +26,11 @@ def run_with_database(job: Callable[[Any], Awaitable[int]]) -> int:
     return asyncio.run(main())
 
 
-async def migrate_first(engine: Any) -> None:
+async def migrate_first(engine: Any, announce: bool = False) -> None:
+    """Bring the database up to date. One line is printed when migrations were applied (or
+    always, with `announce`); Piccolo's own output is not shown."""
     from feedback.setup import migrate
 
-    await migrate()
+    report = await migrate()
+    if announce or report.applied:
+        console.print(report.describe(), highlight=False)

@@ -33,8 +33,7 @@ async def _is_empty() -> bool:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     async def job(engine: Any) -> int:
-        await migrate_first(engine)
-        console.print("Database is up to date.")
+        await migrate_first(engine, announce=True)
         return 0
 
     return run_with_database(job)
@@ -63,7 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     async def job(engine: Any) -> int:
         from feedback.survey.retention import purge
 
-        await migrate_first(engine)
+        await migrate_first(engine, announce=True)
         if args.demo and await _is_empty():
             await _load_demo(engine, args.demo_responses, 2026)
         await purge(datetime.now(UTC), timedelta(days=settings.device_retention_days),
