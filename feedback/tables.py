@@ -38,6 +38,8 @@ class Unit(Table):
     kecamatan = Varchar(length=60, null=True, default=None)
     # Transactions served per month, for the required sample (Krejcie & Morgan).
     monthly_volume = Integer(null=True, default=None)
+    # An inactive unit keeps its history but is no longer offered (its counters neither).
+    active = Boolean(default=True)
 
 
 class Service(Table):
@@ -47,6 +49,7 @@ class Service(Table):
     code = Varchar(length=40)
     name_id = Varchar(length=200)
     name_en = Varchar(length=200)
+    active = Boolean(default=True)  # inactive: kept for history, no longer offered
 
 
 class Counter(Table):
@@ -60,6 +63,9 @@ class Counter(Table):
     # HMAC key (hex) shared with this counter's queue machine for offline tokens.
     secret = Varchar(length=64)
     active = Boolean(default=True)
+    # Normalised weekly hours, e.g. "mon-fri 08:00-15:30; sat 08:00-12:00" (WITA);
+    # None: not given. See feedback.org.hours.
+    opening_hours = Varchar(length=200, null=True, default=None)
 
 
 class Questionnaire(Table):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli import imports, kpis, printing, score, serve
+from app.cli import imports, kpis, org, printing, score, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     kpis.add_parsers(sub)
     score.add_parser(sub)
     imports.add_parser(sub)
+    org.add_parsers(sub)
     return parser
 
 

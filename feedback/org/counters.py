@@ -65,14 +65,16 @@ async def _fetch_counter(code: str) -> CounterInfo | None:
             Counter.id, Counter.code, Counter.name, Counter.is_kiosk, Counter.secret,
             Counter.unit.id, Counter.unit.code, Counter.unit.name, Counter.unit.agency.name,
         )
-        .where((Counter.code == code) & (Counter.active == True))  # noqa: E712
+        # An inactive counter, or a counter of an inactive unit, has no citizen page.
+        .where((Counter.code == code) & (Counter.active == True)  # noqa: E712
+               & (Counter.unit.active == True))  # noqa: E712
         .first()
     )
     if row is None:
         return None
     services = await (
         Service.select(Service.id, Service.code, Service.name_id, Service.name_en)
-        .where(Service.unit == row["unit.id"])
+        .where((Service.unit == row["unit.id"]) & (Service.active == True))  # noqa: E712
         .order_by(Service.name_id)
     )
     return CounterInfo(

@@ -40,7 +40,7 @@ async def load(public_url: str) -> Directory:
     agencies = await Agency.select(Agency.id, Agency.code, Agency.name).order_by(Agency.name)
     units = await Unit.select(
         Unit.id, Unit.code, Unit.name, Unit.agency, Unit.peer_group, Unit.kecamatan
-    ).order_by(Unit.name)
+    ).where(Unit.active == True).order_by(Unit.name)  # noqa: E712
     counters = await (
         Counter.select(Counter.code, Counter.name, Counter.unit, Counter.is_kiosk)
         .where(Counter.active == True)  # noqa: E712
@@ -74,7 +74,7 @@ async def counters_for_posters(unit_code: str | None = None) -> list[dict[str, A
     query = Counter.select(
         Counter.code, Counter.name, Counter.unit.code, Counter.unit.name,
         Counter.unit.agency.name,
-    ).where(Counter.active == True)  # noqa: E712
+    ).where((Counter.active == True) & (Counter.unit.active == True))  # noqa: E712
     if unit_code:
         query = query.where(Counter.unit.code == unit_code)
     return await query.order_by(Counter.unit.agency.name).order_by(Counter.unit.name).order_by(
