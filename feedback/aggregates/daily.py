@@ -3,7 +3,8 @@
 `unit_day_stats` holds n and, per element, how many answered 1..4 (what the official IKM
 needs); `unit_day_score` holds the histogram of respondent scores (what shrinkage and the
 rank-interval bootstrap need; sums and sums of squares derive from it). Both are
-incremented with one upsert each, so submissions from many workers add up exactly.
+incremented with one upsert each, so submissions from many workers add up exactly;
+`retract` takes responses back out (exclusions, superseded imports).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from feedback.sql import insert_rows
+from feedback.sql import fetch, insert_rows
 from feedback.tables import UnitDayStats
 from scoring.ikm import ELEMENTS, is_counted
 
@@ -78,6 +79,40 @@ async def apply(batch: Mapping[tuple[int, date], DayDelta]) -> None:
     await insert_rows("unit_day_score", _SCORE_COLUMNS, scores, _SCORE_UPSERT)
 
 
+async def retract(batch: Mapping[tuple[int, date], DayDelta]) -> None:
+    """Take deltas back out of the stored aggregates (responses excluded, or superseded by
+    a corrected import), inside the caller's transaction: the same upserts with negated
+    values, then the unit-days and histogram cells that fall to zero are deleted, so add
+    then retract leaves the tables as they were. Retracting more than was added is a bug
+    and raises (the caller's transaction then rolls back)."""
+    if not batch:
+        return
+    negated: dict[tuple[int, date], DayDelta] = {}
+    for key, d in batch.items():
+        negated[key] = DayDelta(n=-d.n, counts=[-c for c in d.counts],
+                                scores={k: -c for k, c in d.scores.items()})
+    await apply(negated)
+    units = sorted({unit_id for unit_id, _ in batch})
+    for start in range(0, len(units), _UNITS_PER_STATEMENT):
+        chunk = units[start:start + _UNITS_PER_STATEMENT]
+        marks = ", ".join("?" * len(chunk))
+        negative = await fetch(
+            f'SELECT "unit", "day" FROM "unit_day_stats" WHERE "unit" IN ({marks}) AND ('
+            + " OR ".join(f'"{c}" < 0' for c, _ in _STATS_COLUMNS[2:]) + ") LIMIT 1", *chunk)
+        negative += await fetch(
+            f'SELECT "unit", "day" FROM "unit_day_score" WHERE "unit" IN ({marks}) '
+            'AND "count" < 0 LIMIT 1', *chunk)
+        if negative:
+            raise RuntimeError(f"retracting responses that were never added to the "
+                               f"aggregates (unit {negative[0]['unit']}, day "
+                               f"{negative[0]['day']})")
+        await fetch(f'DELETE FROM "unit_day_score" WHERE "unit" IN ({marks}) '
+                    'AND "count" = 0', *chunk)
+        await fetch(f'DELETE FROM "unit_day_stats" WHERE "unit" IN ({marks}) AND "n" = 0 AND '
+                    + " AND ".join(f'"{c}" = 0' for c in COUNT_COLUMNS), *chunk)
+
+
+_UNITS_PER_STATEMENT = 500
 _SUMS = [f'COALESCE(SUM("{c}"), 0) AS "{c}"' for c in ("n", *COUNT_COLUMNS)]
 _PERIOD_SQL = (
     "SELECT " + ", ".join(_SUMS) + ' FROM "unit_day_stats" '
