@@ -3,12 +3,19 @@ the public URL warnings, start-up output, the served request rate and the layer 
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
+
+from tests.conftest import TEST_DATABASE_URL
 from tests.support import make_client
 
 # --- /schema works offline; /favicon.ico ------------------------------------------------------
@@ -167,3 +174,107 @@ def test_fresh_database_gets_one_true_migration_line(tmp_path):
     other = run_suara(tmp_path, "qr", "--out", str(tmp_path / "p.pdf"),
                       SUARA_PUBLIC_URL="https://suara.example.id")
     assert "igration" not in other.stdout + other.stderr  # nothing to apply: nothing said
+
+
+# --- the public URL that printed codes point to -----------------------------------------------
+
+
+@pytest.mark.parametrize(("url", "kind"), [
+    ("http://localhost:8000", "local"), ("http://127.0.0.1:8000", "local"),
+    ("http://127.3.2.1", "local"), ("http://[::1]:8000", "local"), ("http://0.0.0.0:8000", "local"),
+    ("http://suara.localhost", "local"), ("http://192.168.1.20:8000", "private"),
+    ("http://10.0.0.5", "private"), ("http://172.20.1.1", "private"),
+    ("https://suara.kupangkota.go.id", None), ("http://36.91.2.3", None),
+])
+def test_public_url_problem(url, kind):
+    from app.cli.common import public_url_problem
+
+    problem = public_url_problem(url)
+    assert (problem and problem[0]) == kind
+
+
+def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The real entry point on the shared test database, SUARA_PUBLIC_URL only as given."""
+    full = {k: v for k, v in os.environ.items() if k != "SUARA_PUBLIC_URL"}
+    full.update(DATABASE_URL=TEST_DATABASE_URL, SUARA_SECRET="test-secret", **env)
+    return subprocess.run([sys.executable, "-c", ENTRY_POINT, *args], cwd=ROOT, env=full,
+                          capture_output=True, text=True, timeout=120)
+
+
+async def test_printing_warns_when_codes_point_to_a_local_address(org, tmp_path):
+    out = str(tmp_path / "x.pdf")
+    unset = _cli("qr", "--out", out)
+    assert unset.returncode == 0, unset.stderr
+    said = " ".join(unset.stderr.split())
+    assert "WARNING" in said and "http://localhost:8000" in said
+    assert "SUARA_PUBLIC_URL is not set" in said and "citizens' phones" in said
+    stubs = _cli("tokens", "--counter", org.counter, "--count", "1", "--out", out,
+                 SUARA_PUBLIC_URL="http://127.0.0.1:9000")
+    assert stubs.returncode == 0 and "WARNING" in stubs.stderr
+    assert "127.0.0.1:9000" in " ".join(stubs.stderr.split())
+    lan = _cli("qr", "--out", out, SUARA_PUBLIC_URL="http://192.168.1.20:8000")
+    assert "WARNING" not in lan.stderr and "private network" in " ".join(lan.stderr.split())
+    public = _cli("qr", "--out", out, SUARA_PUBLIC_URL="https://suara.kupangkota.go.id")
+    assert public.returncode == 0
+    assert "WARNING" not in public.stderr and "Note" not in public.stderr
+
+
+# --- `suara serve --workers 2`: links from its own address; one keep-alive connection is fast --
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("plain", [False, True], ids=["as-installed", "no-uvloop-no-httptools"])
+def test_served_workers_answer_fast_on_one_keep_alive_connection(tmp_path, plain):
+    """Before the fix, with --workers each keep-alive response waited for a delayed ACK:
+    about 22 responses a second on one connection. `plain` hides uvloop and httptools (the
+    asyncio loop and h11, as a `pip install .` without uvicorn's extras had it)."""
+    env = {k: v for k, v in os.environ.items() if k != "SUARA_PUBLIC_URL"}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path}/suara.db", SUARA_SECRET="test-secret")
+    if plain:
+        for name in ("uvloop", "httptools"):
+            (tmp_path / "hide" / name).mkdir(parents=True)
+            (tmp_path / "hide" / name / "__init__.py").write_text("raise ImportError('hidden')")
+        env["PYTHONPATH"] = str(tmp_path / "hide")
+    port = _free_port()
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-c", ENTRY_POINT, "serve", "--workers", "2", "--port", str(port),
+         "--demo", "--demo-responses", "0"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/health/live")
+                assert conn.getresponse().read() == b"ok"
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, \
+                    (tmp_path / "serve.log").read_text()
+                time.sleep(0.2)
+        count, start = 0, time.perf_counter()
+        while time.perf_counter() - start < 1.5:
+            conn.request("GET", "/health/live")
+            response = conn.getresponse()
+            assert response.read() == b"ok" and not response.will_close
+            count += 1
+        rate = count / (time.perf_counter() - start)
+        assert rate >= 200, f"{rate:.0f} responses a second on one connection"
+        conn.request("GET", "/api/v1/units")
+        units = json.loads(conn.getresponse().read())
+        url = units["agencies"][0]["units"][0]["counters"][0]["url"]
+        assert url.startswith(f"http://127.0.0.1:{port}/s/")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    said = " ".join((tmp_path / "serve.log").read_text().split())
+    assert f"Links and QR codes use http://127.0.0.1:{port}" in said
+    assert "WARNING" in said  # 127.0.0.1 is no address for citizens' phones
+    assert said.count("Database") == 1 and "igrations applied now" in said

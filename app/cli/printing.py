@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.cli.common import console, migrate_first, run_with_database
+from app.cli.common import console, migrate_first, run_with_database, warn_about_public_url
 from feedback.clock import WITA
 from feedback.org.counters import load_counter
 from feedback.survey.tickets import mint_server_tokens
@@ -32,6 +32,7 @@ def cmd_qr(args: argparse.Namespace) -> int:
                             short_code=r["code"]) for r in rows]
         Path(args.out).write_bytes(render_posters(items))
         console.print(f"Wrote {len(items)} posters to {args.out}")
+        warn_about_public_url(public_url, "posters")
         return 0
 
     return run_with_database(job)
@@ -62,6 +63,7 @@ def cmd_tokens(args: argparse.Namespace) -> int:
         Path(args.out).write_bytes(render_stubs(items))
         console.print(f"Wrote {len(items)} one-time stubs for {counter.unit_name} / "
                       f"{counter.name} to {args.out} (valid until {until})")
+        warn_about_public_url(settings.public_url, "ticket stubs")
         return 0
 
     return run_with_database(job)

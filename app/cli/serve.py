@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import os
+import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from app.cli.common import console, migrate_first, run_with_database
+from app.cli.common import console, migrate_first, run_with_database, warn_about_public_url
+
+# uvicorn's HTTP protocol with TCP_NODELAY set on every connection (see _no_delay_protocol).
+HTTP_PROTOCOL = "app.cli.serve:NoDelayHTTP"
 
 
 async def _load_demo(engine: Any, responses: int, seed: int) -> None:
@@ -57,6 +63,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from app.settings import from_env
 
+    own_url = _server_url(args.host, args.port)
+    url_was_set = bool(os.environ.get("SUARA_PUBLIC_URL", "").strip())
+    if not url_was_set:
+        os.environ["SUARA_PUBLIC_URL"] = own_url  # for the workers' links and QR codes
     settings = from_env()  # exports a generated SUARA_SECRET to the workers when unset
 
     async def job(engine: Any) -> int:
@@ -71,13 +81,56 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if run_with_database(job):
         return 1
-    console.print(f"Suara Layanan on http://{args.host}:{args.port}  "
-                  f"(database: {_describe_database()}, workers: {args.workers})")
+    console.print(f"Suara Layanan on {own_url}  "
+                  f"(database: {_describe_database()}, workers: {args.workers})", highlight=False)
+    if not url_was_set:
+        console.print(f"Links and QR codes use {settings.public_url} (SUARA_PUBLIC_URL is not "
+                      "set; set it to the address citizens reach).", highlight=False)
+    warn_about_public_url(settings.public_url, "links and QR codes")
     if args.workers > 1 and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         console.print("Note: SQLite has one writer at a time; one worker is faster than several.")
     uvicorn.run("app.web.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                log_level="info", access_log=False, proxy_headers=settings.trust_proxy)
+                log_level="info", access_log=False, proxy_headers=settings.trust_proxy,
+                http=HTTP_PROTOCOL)
     return 0
+
+
+def _server_url(host: str, port: int) -> str:
+    """The address of this server as links can name it (a wildcard address becomes the
+    machine's host name)."""
+    if host in ("0.0.0.0", "::", ""):
+        host = socket.gethostname()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def __getattr__(name: str) -> Any:
+    # Built on first use (by uvicorn, in each worker): the CLI's other commands do not pay
+    # for importing uvicorn's protocols.
+    if name == "NoDelayHTTP":
+        return _no_delay_protocol()
+    raise AttributeError(name)
+
+
+@functools.cache
+def _no_delay_protocol() -> type:
+    """uvicorn's HTTP protocol (httptools when installed, else h11) that switches Nagle's
+    algorithm off on each connection. With --workers, uvicorn binds the socket itself
+    (protocol number 0), and asyncio then leaves TCP_NODELAY off: every keep-alive response
+    waited ~40 ms for the client's delayed ACK (about 22 responses a second per
+    connection)."""
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    class NoDelayHTTP(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
+        def connection_made(self, transport: Any) -> None:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):  # e.g. a Unix socket
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            super().connection_made(transport)
+
+    return NoDelayHTTP
 
 
 def _describe_database() -> str:
