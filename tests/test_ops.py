@@ -278,3 +278,63 @@ def test_served_workers_answer_fast_on_one_keep_alive_connection(tmp_path, plain
     assert f"Links and QR codes use http://127.0.0.1:{port}" in said
     assert "WARNING" in said  # 127.0.0.1 is no address for citizens' phones
     assert said.count("Database") == 1 and "igrations applied now" in said
+
+
+# --- suara score: documented columns, a quiet broken pipe, a true footer ---------------------
+
+ELEMENTS = ("persyaratan", "prosedur", "waktu", "biaya", "produk", "kompetensi", "perilaku",
+            "pengaduan", "sarana")
+
+
+def _responses_csv(path: Path, units: int, per_unit: int) -> Path:
+    lines = ["unit," + ",".join(ELEMENTS)]
+    for u in range(units):
+        for r in range(per_unit):
+            lines.append(f"u{u:04d}," + ",".join(str(1 + (u + r + i) % 4)
+                                                 for i in range(len(ELEMENTS))))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_score_help_documents_the_columns_of_every_file():
+    help_text = subprocess.run([sys.executable, "-c", ENTRY_POINT, "score", "--help"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=60).stdout
+    for column in (*ELEMENTS, "submitted_at", "peer_group", "volume", "indicator", "target",
+                   "actual", "direction", "weight", "previous_actual"):
+        assert column in help_text, column
+    assert "1 (worst) to 4 (best)" in help_text and "higher or lower" in help_text
+
+
+def test_score_output_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`suara score ... --format csv | head -1`: no BrokenPipeError traceback."""
+    responses = _responses_csv(tmp_path / "r.csv", units=1500, per_unit=1)
+    for fmt in ("csv", "json"):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", ENTRY_POINT, "score", "--responses", str(responses),
+             "--format", fmt, "--draws", "0"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        first = proc.stdout.readline()
+        proc.stdout.close()  # like `head -1` exiting
+        stderr = proc.stderr.read().decode()
+        proc.stderr.close()
+        assert proc.wait(timeout=120) == 141, stderr
+        assert first.strip() and stderr == "", stderr
+
+
+def test_score_table_footer_says_what_the_index_is(tmp_path):
+    responses = _responses_csv(tmp_path / "r.csv", units=4, per_unit=40)
+    kpis = tmp_path / "k.csv"
+    kpis.write_text("unit,indicator,target,actual,direction,weight\n"
+                    + "".join(f"u{u:04d},cakupan,90,{80 + u},higher,1\n" for u in range(4)))
+
+    def footer(*extra: str) -> str:
+        done = subprocess.run([sys.executable, "-c", ENTRY_POINT, "score", "--responses",
+                               str(responses), "--draws", "50", *extra],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return " ".join(done.stdout.split())
+
+    alone = footer()
+    assert "index = satisfaction alone" in alone and "KPI 0" not in alone
+    both = footer("--kpis", str(kpis))
+    assert "index = 0.5 × satisfaction + 0.5 × KPI" in both

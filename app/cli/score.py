@@ -44,6 +44,7 @@ from scoring.inputs import Kpi, Parameters, UnitData, unit_data_from_responses
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
+EXIT_BROKEN_PIPE = 141
 
 RESPONSE_OPTIONAL = (
     "submitted_at",
@@ -107,11 +108,44 @@ class UnitInfo:
     volume: int | None
 
 
+EPILOG = """\
+input files: CSV (UTF-8, a header row; column names in any case) or XLSX (first sheet)
+
+  responses (--responses, required): one row per respondent
+    unit            unit code
+    persyaratan, prosedur, waktu, biaya, produk, kompetensi, perilaku, pengaduan, sarana
+                    the nine SKM-2017 elements: 1 (worst) to 4 (best), or empty when not
+                    answered (a file with the 14 element columns of KepMenPAN 25/2004 is
+                    scored with that regime's weight and grade bounds)
+    optional        submitted_at (ISO 8601), service, channel, gender, age, education,
+                    occupation, comment (accepted; not used for the scores)
+
+  units (--units): one row per unit; without it, the units of the responses file
+    unit            unit code
+    optional        name, agency, peer_group, volume (transactions served in the period,
+                    digits only: the population for the required sample size)
+
+  kpis (--kpis): one row per unit and indicator; without it, the index is satisfaction alone
+    unit            unit code (a unit of the responses or units file)
+    indicator       the indicator's name
+    target          the target (> 0)
+    actual          the value reached (empty: not yet reported)
+    direction       higher or lower (which is better)
+    weight          its weight within the unit's KPI pillar (> 0)
+    optional        previous_actual (the value of the period before)
+
+exit status: 0 done; 2 bad input (one message naming the file, row and column);
+141 the reader of the output stopped early (e.g. | head), said nothing
+"""
+
+
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register the ``score`` subcommand (its handler is ``run``)."""
     p = subparsers.add_parser(
         "score",
         help="score units offline from CSV files (official IKM and the performance index)",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Compute the official IKM (PermenPANRB 14/2017) and the fair performance "
         "index (method suara-2026.1) from CSV files, without a database.",
     )
@@ -147,8 +181,23 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="X",
         help="weight of the satisfaction pillar in the index (default 0.5)",
     )
-    p.set_defaults(func=run)
+    p.set_defaults(func=run_to_pipe)
     return p
+
+
+def run_to_pipe(args: argparse.Namespace) -> int:
+    """`run`, ending quietly when the reader of stdout goes away early (`... | head -1`), as
+    Unix tools do: no traceback, exit status 141 (128 + SIGPIPE)."""
+    try:
+        code = run(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # Python flushes stdout again at exit and would complain: point it at /dev/null.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -359,6 +408,15 @@ def _first_row(path: str, unit: str, regime: str) -> int | None:
 # --- output ----------------------------------------------------------------------------------
 
 
+def _caption(w_satisfaction: float, w_kpi: float, draws: int, seed: int) -> str:
+    """The table's footer: what the index is made of."""
+    if w_kpi == 0:
+        made_of = "index = satisfaction alone (no KPI pillar)"
+    else:
+        made_of = f"index = {w_satisfaction:g} × satisfaction + {w_kpi:g} × KPI"
+    return f"{made_of}; {draws} draws, seed {seed}; interval = 95% rank interval"
+
+
 def _fmt(value: float | None, digits: int) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
@@ -389,9 +447,8 @@ def render_table(result: dict[str, Any], names: dict[str, str]) -> None:
     params = result["parameters"]
     table = Table(
         title="Suara Layanan — performance index (method suara-2026.1)",
-        caption=f"weights: satisfaction {params['w_satisfaction']:g}, "
-        f"KPI {params['w_kpi']:g}; {params['draws']} draws, seed {params['seed']}; "
-        "interval = 95% rank interval",
+        caption=_caption(params["w_satisfaction"], params["w_kpi"], params["draws"],
+                         params["seed"]),
     )
     for header, justify in (
         ("Rank", "right"),
