@@ -338,3 +338,34 @@ def test_score_table_footer_says_what_the_index_is(tmp_path):
     assert "index = satisfaction alone" in alone and "KPI 0" not in alone
     both = footer("--kpis", str(kpis))
     assert "index = 0.5 × satisfaction + 0.5 × KPI" in both
+
+
+# --- the layer rules (.importlinter) -----------------------------------------------------------
+
+
+def _lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).parent / "lint-imports"
+    return subprocess.run([str(exe), "--no-cache"], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_layer_contracts_are_kept():
+    done = _lint_imports(ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 kept, 0 broken" in done.stdout
+
+
+def test_layer_contracts_catch_an_upward_import(tmp_path):
+    import shutil
+
+    for package in ("app", "feedback", "scoring"):
+        shutil.copytree(ROOT / package, tmp_path / package,
+                        ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
+    shutil.copy(ROOT / ".importlinter", tmp_path)
+    with (tmp_path / "scoring" / "__init__.py").open("a") as fh:
+        fh.write("\nfrom feedback import clock  # noqa\n")
+    with (tmp_path / "feedback" / "__init__.py").open("a") as fh:
+        fh.write("\nimport app.i18n  # noqa\n")
+    done = _lint_imports(tmp_path)
+    assert done.returncode != 0
+    assert "0 kept, 3 broken" in done.stdout, done.stdout
