@@ -107,6 +107,17 @@ class Response(Table):
     excluded_reason = Text(null=True, default=None)
 
 
+class ImportSource(Table):
+    """A source of imported responses (a file name, or `suara import --source`) and the
+    content it was last imported with: importing a corrected file of the same source
+    supersedes the rows of the earlier one (feedback.ingest.importer)."""
+
+    source = Varchar(length=200, unique=True)
+    digest = Varchar(length=64)  # the content digest of the file last imported
+    last_row = Integer(default=0)  # its last row number (its submission keys end there)
+    imported_at = Timestamptz()
+
+
 class TicketToken(Table):
     """A one-time token. Server-minted tokens are stored when minted; offline (HMAC)
     tokens are stored when first used, so a second use finds them."""

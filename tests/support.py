@@ -14,6 +14,7 @@ from feedback.tables import (
     Agency,
     Counter,
     DeviceSeen,
+    ImportSource,
     Indicator,
     IndicatorAudit,
     IndicatorValue,
@@ -42,7 +43,8 @@ async def reset_database(engine) -> None:
 
 async def wipe_rows() -> None:
     for table in (TicketToken, UnitDayScore, UnitDayStats, Response, DeviceSeen, RateWindow,
-                  IndicatorAudit, IndicatorValue, Indicator, Counter, Service, Unit, Agency):
+                  IndicatorAudit, IndicatorValue, Indicator, Counter, Service, Unit, Agency,
+                  ImportSource):
         await table.delete(force=True)
     clear_counter_cache()
 

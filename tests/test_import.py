@@ -413,6 +413,97 @@ async def test_importing_the_same_file_again_stores_nothing_new(org, tmp_path):
     assert changed.imported == 20
 
 
+def _seven_rows(fixed: bool) -> list[list]:
+    """Seven distinct responses; row 5 of the file has a rating 5 until it is fixed."""
+    rows = [row(when=f"2025-07-{d:02d} 09:{d:02d}", ratings=((d % 4) + 1,) * 9)
+            for d in range(1, 8)]
+    if not fixed:
+        rows[3] = row(when="2025-07-04 09:04", ratings=(4, 5, 3, 4, 3, 3, 4, 2, 3))
+    else:
+        rows[3] = row(when="2025-07-04 09:04", ratings=(4, 4, 3, 4, 3, 3, 4, 2, 3))
+    return rows
+
+
+async def counted_rows() -> list[tuple]:
+    """(submitted_at, answers) of the stored responses that count (not excluded)."""
+    rows = await Response.select(Response.submitted_at, Response.answers).where(
+        Response.excluded == False).output(load_json=True)  # noqa: E712
+    return sorted((r["submitted_at"], json.dumps(r["answers"], sort_keys=True)) for r in rows)
+
+
+async def test_a_corrected_file_supersedes_its_earlier_import(org, tmp_path):
+    """Regression: fixing a rejected row and importing the corrected file again stored the
+    earlier rows a second time (7 distinct rows became 13 counted responses)."""
+    from tests.test_aggregates import assert_consistent
+
+    path = write_csv(tmp_path / "skm-juli.csv", FULL_HEADER, _seven_rows(fixed=False))
+    first = await import_file(db(), path)
+    assert (first.imported, first.rejected, first.superseded) == (6, 1, 0)
+    assert first.source == "skm-juli.csv"
+
+    write_csv(path, FULL_HEADER, _seven_rows(fixed=True))
+    dry = await import_file(db(), path, dry_run=True)
+    assert (dry.imported, dry.superseded) == (7, 6)
+    assert await Response.count() == 6
+
+    second = await import_file(db(), path)
+    assert (second.imported, second.rejected, second.superseded) == (7, 0, 6)
+    # Exactly the rows of the corrected file count; the earlier ones are kept, excluded.
+    expected = await import_file(db(), path, dry_run=True)
+    assert expected.imported == 0 and expected.already_imported == 7
+    assert await Response.count() == 13
+    assert await Response.count().where(Response.excluded == False) == 7  # noqa: E712
+    reasons = {r["excluded_reason"] for r in await Response.select(
+        Response.excluded_reason).where(Response.excluded == True)}  # noqa: E712
+    assert len(reasons) == 1 and reasons.pop().startswith("superseded: source 'skm-juli.csv'")
+    got = await counted_rows()
+    assert len(got) == 7 and len(set(got)) == 7
+    assert ("2025-07-04" in str(got[3][0])) and '"prosedur": 4' in got[3][1]
+    await assert_consistent()
+    stats = await UnitDayStats.select(UnitDayStats.n)
+    assert sum(s["n"] for s in stats) == 7
+
+    # The same file again, also from another folder (the source is the file name): no-op.
+    before = (await UnitDayStats.select(), await UnitDayScore.select())
+    (tmp_path / "elsewhere").mkdir()
+    copy = tmp_path / "elsewhere" / "skm-juli.csv"
+    copy.write_bytes(path.read_bytes())
+    for again in (path, copy):
+        report = await import_file(db(), again)
+        assert (report.imported, report.already_imported, report.superseded) == (0, 7, 0)
+    assert await Response.count() == 13
+    assert (await UnitDayStats.select(), await UnitDayScore.select()) == before
+
+
+async def test_going_back_to_an_earlier_version_reinstates_it(org, tmp_path):
+    from tests.test_aggregates import assert_consistent
+
+    v1 = write_csv(tmp_path / "v1.csv", FULL_HEADER, _seven_rows(fixed=False))
+    v2 = write_csv(tmp_path / "v2.csv", FULL_HEADER, _seven_rows(fixed=True))
+    assert (await import_file(db(), v1, source="juli")).imported == 6
+    # A staff exclusion of one row is not undone by re-imports.
+    first = await Response.select(Response.id).order_by(Response.id).first()
+    await Response.update({Response.excluded: True, Response.excluded_reason: "duplicate"}
+                          ).where(Response.id == first["id"])
+    from feedback.engine import transaction
+
+    async with transaction():
+        row_ = await Response.select(
+            Response.unit, Response.submitted_at, Response.answers
+        ).where(Response.id == first["id"]).output(load_json=True).first()
+        await aggregates.retract(aggregates.deltas(
+            [(row_["unit"], row_["submitted_at"].astimezone(WITA).date(), row_["answers"])]))
+    await assert_consistent()
+
+    assert (await import_file(db(), v2, source="juli")).superseded == 5
+    back = await import_file(db(), v1, source="juli")
+    assert (back.imported, back.reinstated, back.superseded) == (0, 5, 7)
+    assert await Response.count().where(Response.excluded == False) == 5  # noqa: E712
+    staff = await Response.select(Response.excluded_reason).where(Response.id == first["id"])
+    assert staff[0]["excluded_reason"] == "duplicate"
+    await assert_consistent()
+
+
 async def test_an_xlsx_saved_again_unchanged_is_already_imported(org, tmp_path):
     path = _xlsx(tmp_path / "a.xlsx", [HEADER, ["pkm-oesapa", date(2025, 1, 6), *[3] * 9],
                                        ["pkm-oesapa", datetime(2025, 1, 6, 9), *[4] * 9]])
@@ -620,3 +711,16 @@ async def test_command_unit_map_and_progress_on_a_large_file(org, tmp_path):
     await assert_aggregates_match_responses()
     answers = json.loads((await Response.select(Response.answers).first())["answers"])
     assert len(answers) == 9
+
+
+async def test_command_source_names_the_file_a_correction_replaces(org, tmp_path):
+    v1 = write_csv(tmp_path / "juli.csv", FULL_HEADER, _seven_rows(fixed=False))
+    v2 = write_csv(tmp_path / "juli-fixed.csv", FULL_HEADER, _seven_rows(fixed=True))
+    assert suara_import(str(v1)).returncode == 0
+    done = suara_import(str(v2), "--source", "juli.csv")
+    assert done.returncode == 0, done.stderr
+    assert "7 imported" in done.stderr
+    assert ("Source 'juli.csv': 6 rows of its earlier version were superseded (kept, "
+            "excluded from the IKM).") in done.stderr
+    assert await Response.count() == 13
+    assert await Response.count().where(Response.excluded == False) == 7  # noqa: E712

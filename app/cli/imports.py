@@ -32,13 +32,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Import historical SKM responses (channel 'import'). Columns: unit, "
                     "submitted_at, the nine elements (1-4 or empty), optionally service, "
                     "channel, gender, age, education, occupation, comment. Importing the "
-                    "same file again stores nothing twice.",
+                    "same file again stores nothing twice; importing a corrected version "
+                    "of a file (same name, or same --source) replaces the earlier rows.",
     )
     p.add_argument("file", help="responses file (.csv UTF-8 or .xlsx, header row)")
     p.add_argument("--unit-map", metavar="MAP.csv",
                    help="CSV with columns name,unit mapping spreadsheet unit names to codes")
     p.add_argument("--dry-run", action="store_true",
                    help="check and report, write nothing")
+    p.add_argument("--source", metavar="NAME",
+                   help="what this file is a version of (default: the file's name). "
+                        "Importing another version of a source supersedes the rows of "
+                        "the earlier one (kept, excluded)")
     p.set_defaults(func=run)
     return p
 
@@ -53,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             if not large:
                 report = await import_file(engine, args.file, unit_map=args.unit_map,
-                                           dry_run=args.dry_run)
+                                           dry_run=args.dry_run, source=args.source)
             else:
                 with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                               MofNCompleteColumn(), TimeElapsedColumn(), console=console,
@@ -67,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
                         bar.update(tasks[phase], completed=done, total=total)
 
                     report = await import_file(engine, args.file, unit_map=args.unit_map,
-                                               dry_run=args.dry_run, progress=progress)
+                                               dry_run=args.dry_run, progress=progress,
+                                               source=args.source)
         except ImportFileError as exc:
             console.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)
             console.print("Nothing was imported.")
@@ -97,6 +103,17 @@ def run(args: argparse.Namespace) -> int:
         head = "Dry run, nothing written. " if report.dry_run else ""
         console.print(f"{head}{report.path}: {report.rows} rows: " + ", ".join(parts) + ".",
                       markup=False, highlight=False, soft_wrap=True)
+        if report.superseded or report.reinstated:
+            parts = []
+            if report.superseded:
+                parts.append(f"{report.superseded} rows of its earlier version "
+                             f"{'would be' if report.dry_run else 'were'} superseded (kept, "
+                             "excluded from the IKM)")
+            if report.reinstated:
+                parts.append(f"{report.reinstated} rows of this version "
+                             f"{'would be' if report.dry_run else 'were'} counted again")
+            console.print(f"Source {report.source!r}: " + "; ".join(parts) + ".",
+                          markup=False, highlight=False, soft_wrap=True)
         if report.per_unit:
             units = ", ".join(f"{code} {n}" for code, n in sorted(report.per_unit.items()))
             console.print(f"Per unit: {units}.", markup=False, highlight=False, soft_wrap=True)

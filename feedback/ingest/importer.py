@@ -22,11 +22,18 @@ hash; the unit's first counter (lowest id); the current SKM-2017 questionnaire; 
 and `counted` by the 7-of-9 rule (rows with fewer answers are stored but do not count,
 as on paper); a new receipt code. `submission_key` is `import:<digest>:<row>` (the
 file's content digest, shortened, and the row number), so importing the same file again
-stores nothing twice (those rows are reported as already imported). The digest is taken
-over the cell values read, not the raw bytes, so re-saving an unchanged workbook or
-converting line endings does not change it; editing any cell does, and then every row of
-the edited file counts as new (import corrections as a separate file of the corrected rows
-only). The key prefix finds every response of one import again.
+stores nothing twice (those rows are reported as already imported), whatever its name.
+The digest is taken over the cell values read, not the raw bytes, so re-saving an unchanged
+workbook or converting line endings does not change it; editing any cell does.
+
+Corrections: every import has a source, the file's name without its folder unless given
+(`source=`, `suara import --source NAME`), and `import_source` remembers the content each
+source was last imported with. Importing a source again with other content (a rejected
+row fixed, a typo corrected) supersedes the earlier version in the same transaction: its
+rows are kept but excluded (`excluded_reason` "superseded: source ..."), their aggregates
+retracted, and the new file's rows stored and added, so the source's counted rows are
+exactly those of the latest file. Going back to an earlier version counts its rows again
+(rows excluded by staff for another reason stay excluded).
 
 Values: ratings 1-4 or empty; `submitted_at` ISO 8601 date or date-time (naive values are
 WITA, a date alone means 12:00 WITA; XLSX date and date-time cells are accepted too);
@@ -46,14 +53,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from os import PathLike
+from pathlib import Path
 from typing import Any
 
 from piccolo.engine.base import Engine
 
+from feedback import sql
 from feedback.aggregates import daily as aggregates
 from feedback.clock import WITA
 from feedback.clock import wita_day as _wita_day
-from feedback.engine import transaction
+from feedback.engine import is_sqlite, transaction
 from feedback.ingest.reader import (
     BadRating,
     Progress,
@@ -69,7 +78,7 @@ from feedback.ingest.reader import shown as _shown
 from feedback.survey import responses, skm
 from feedback.survey.receipts import RECEIPT_ALPHABET, new_receipt
 from feedback.survey.skm import current_questionnaire_id
-from feedback.tables import Counter, Service, Unit
+from feedback.tables import Counter, Response, Service, Unit
 from scoring.ikm import ELEMENTS, min_answered
 
 __all__ = [
@@ -520,6 +529,9 @@ class ImportReport:
     notices: list[str] = field(default_factory=list)
     per_unit: dict[str, int] = field(default_factory=dict)  # unit code -> imported
     dry_run: bool = False
+    source: str = ""  # the import source (file name or --source)
+    superseded: int = 0  # rows of the source's earlier import now excluded
+    reinstated: int = 0  # rows of this file superseded before and now counted again
 
 
 _CHUNK = 2000  # rows per write (and progress step)
@@ -598,12 +610,18 @@ async def import_file(
     progress: Progress | None = None,
     *,
     now: datetime | None = None,
+    source: str | None = None,
 ) -> ImportReport:
     """Read, check and store a responses file: the valid rows in ONE transaction together
     with their per-unit-day aggregates (all or nothing on a database failure). `unit_map` is
     a `name,unit` file or an already read mapping. With `dry_run`, nothing is written and
     the report says what would be stored. Raises ImportFileError (nothing stored) for a
-    file, or unit map, that cannot be imported at all."""
+    file, or unit map, that cannot be imported at all.
+
+    `source` (default: the file's name without its folder) identifies the file across
+    versions: when the source was last imported with other content, the rows of that
+    earlier import are excluded (kept, with a reason) and taken out of the aggregates in the
+    same transaction, so the source's rows are exactly those of this file."""
     if unit_map is None or isinstance(unit_map, Mapping):
         mapping = dict(unit_map or {})
     else:
@@ -621,23 +639,157 @@ async def import_file(
         return report
 
     keys = [r.key for r in valid]
+    report.source = source = _source_name(path, source)
+    moment = datetime.now(UTC)
     if dry_run:
         async with engine.transaction():  # read only
-            existing = await _stored_keys(engine, keys)
+            previous = await _previous_import(source, lock=False)
+            existing = await _stored_rows(keys)
+            old = await _superseded_rows(previous, sheet.digest)
         new = [r for r in valid if r.key not in existing]
         report.already_imported = len(valid) - len(new)
+        report.superseded = len(old)
+        report.reinstated = len(_to_reinstate(existing))
         _count(report, new)
         return report
 
     async with transaction(engine):
-        existing = await _stored_keys(engine, keys)
+        previous = await _previous_import(source, lock=True)
+        existing = await _stored_rows(keys)
+        old = await _superseded_rows(previous, sheet.digest)
+        await _exclude(old, f"{SUPERSEDED} {source!r} imported again on "
+                            f"{moment.astimezone(WITA):%Y-%m-%d %H:%M} WITA "
+                            f"(file {sheet.digest[:12]})")
+        back = _to_reinstate(existing)
+        await _reinstate(back)
         new = [r for r in valid if r.key not in existing]
         stored, concurrent = await _insert(engine, new, catalog.questionnaire_id, progress)
         await aggregates.apply(aggregates.deltas(
             (r.unit_id, _wita_day(r.submitted_at), r.answers) for r in stored))
+        await _record_import(source, sheet, moment)
     report.already_imported = len(existing) + concurrent
+    report.superseded = len(old)
+    report.reinstated = len(back)
     _count(report, stored)
     return report
+
+
+# ---------------------------------------------------------------------------- re-imports
+
+SUPERSEDED = "superseded: source"  # excluded_reason prefix of rows of a superseded import
+SOURCE_LENGTH = 200
+_FIND_SQLITE = 1000
+_FIND_PG = 20_000
+_ROW_COLUMNS = ('"id", "unit", "submitted_at", "answers", "excluded", "excluded_reason", '
+                '"submission_key"')
+
+
+def _source_name(path: str | PathLike[str], source: str | None) -> str:
+    name = (source if source is not None else Path(path).name).strip()
+    if not name:
+        raise ImportFileError(path, "the import source name is empty")
+    if len(name) > SOURCE_LENGTH:
+        raise ImportFileError(path, f"the import source name has {len(name)} characters; at "
+                                    f"most {SOURCE_LENGTH}")
+    return name
+
+
+@dataclass(frozen=True)
+class _Previous:
+    digest: str
+    last_row: int
+
+
+async def _previous_import(source: str, *, lock: bool) -> _Previous | None:
+    """The content the source was last imported with (locked until the end of the
+    transaction on PostgreSQL; SQLite's write transaction already excludes other writers)."""
+    if lock and not is_sqlite():
+        await sql.fetch('INSERT INTO "import_source" ("source", "digest", "last_row", '
+                        '"imported_at") VALUES (?, \'\', 0, ?) ON CONFLICT ("source") DO NOTHING',
+                        source, datetime.now(UTC))
+        rows = await sql.fetch('SELECT "digest", "last_row" FROM "import_source" '
+                               'WHERE "source" = ? FOR UPDATE', source)
+    else:
+        rows = await sql.fetch('SELECT "digest", "last_row" FROM "import_source" '
+                               'WHERE "source" = ?', source)
+    if not rows or not rows[0]["digest"]:
+        return None
+    return _Previous(rows[0]["digest"], rows[0]["last_row"])
+
+
+async def _record_import(source: str, sheet: Sheet, moment: datetime) -> None:
+    last_row = max((n for n, _ in sheet.rows), default=1)
+    await sql.fetch('INSERT INTO "import_source" ("source", "digest", "last_row", '
+                    '"imported_at") VALUES (?, ?, ?, ?) ON CONFLICT ("source") DO UPDATE SET '
+                    '"digest" = excluded."digest", "last_row" = excluded."last_row", '
+                    '"imported_at" = excluded."imported_at"',
+                    source, sheet.digest, last_row, moment)
+
+
+async def _stored_rows(keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored responses with these submission keys, by key (inside a transaction)."""
+    found: dict[str, dict[str, Any]] = {}
+    if is_sqlite():
+        for start in range(0, len(keys), _FIND_SQLITE):
+            chunk = keys[start:start + _FIND_SQLITE]
+            rows = await sql.fetch(f'SELECT {_ROW_COLUMNS} FROM "response" WHERE '
+                                   f'"submission_key" IN ({", ".join("?" * len(chunk))})',
+                                   *chunk)
+            found.update((r["submission_key"], r) for r in rows)
+        return found
+    columns = ", ".join(f"r.{c.strip()}" for c in _ROW_COLUMNS.split(","))
+    for start in range(0, len(keys), _FIND_PG):
+        rows = await sql.fetch(f'SELECT {columns} FROM unnest(?::varchar[]) AS k("key") '
+                               'JOIN "response" AS r ON r."submission_key" = k."key"',
+                               list(keys[start:start + _FIND_PG]))
+        found.update((r["submission_key"], r) for r in rows)
+    return found
+
+
+async def _superseded_rows(previous: _Previous | None, digest: str) -> list[dict[str, Any]]:
+    """The counted-for rows (not excluded) of the source's earlier import, when it had
+    other content."""
+    if previous is None or previous.digest == digest:
+        return []
+    keys = [submission_key(previous.digest, n) for n in range(2, previous.last_row + 1)]
+    return [r for r in (await _stored_rows(keys)).values() if not r["excluded"]]
+
+
+def _to_reinstate(existing: Mapping[str, Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Rows of this very file that a later import of its source had superseded."""
+    return [r for r in existing.values()
+            if r["excluded"] and (r["excluded_reason"] or "").startswith(SUPERSEDED)]
+
+
+def _aggregate_rows(rows: Iterable[Mapping[str, Any]]
+                    ) -> dict[tuple[int, date], aggregates.DayDelta]:
+    def answers(value: Any) -> dict[str, int]:
+        return json.loads(value) if isinstance(value, str | bytes) else value
+
+    def moment(value: Any) -> datetime:
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    return aggregates.deltas((r["unit"], _wita_day(moment(r["submitted_at"])),
+                              answers(r["answers"])) for r in rows)
+
+
+async def _exclude(rows: Sequence[Mapping[str, Any]], reason: str) -> None:
+    """Exclude rows (kept, with the reason) and take them out of the aggregates."""
+    ids = [r["id"] for r in rows]
+    for start in range(0, len(ids), _FIND_SQLITE):
+        await Response.update({Response.excluded: True, Response.excluded_reason: reason}
+                              ).where(Response.id.is_in(ids[start:start + _FIND_SQLITE]))
+    await aggregates.retract(_aggregate_rows(rows))
+
+
+async def _reinstate(rows: Sequence[Mapping[str, Any]]) -> None:
+    ids = [r["id"] for r in rows]
+    for start in range(0, len(ids), _FIND_SQLITE):
+        await Response.update({Response.excluded: False, Response.excluded_reason: None}
+                              ).where(Response.id.is_in(ids[start:start + _FIND_SQLITE]))
+    await aggregates.apply(_aggregate_rows(rows))
 
 
 def _count(report: ImportReport, rows: list[ValidRow]) -> None:
