@@ -63,7 +63,7 @@ RESPONSES = [
 async def _store(org, answers_list, when):
     counter = await load_counter(org.kiosk)
     for i, answers in enumerate(answers_list):
-        await submission.submit(submission.Pending(
+        await submission.store_one(submission.Pending(
             counter=counter, draft=validate(counter, answers), channel="kiosk",
             lang="id", submission_key=f"s-{when.isoformat()}-{i}", now=when),
             submission.Policy())

@@ -14,9 +14,8 @@ from hypothesis import strategies as st
 from feedback.aggregates import daily as aggregates
 from feedback.engine import engine_from_url, transaction
 from feedback.org.counters import CounterInfo, load_counter
-from feedback.survey import limits, retention
+from feedback.survey import limits, outcomes, retention
 from feedback.survey import submit as submission
-from feedback.survey.receipts import Receipt
 from feedback.survey.validate import Invalid, validate
 from feedback.survey.writer import Writer
 from feedback.tables import DeviceSeen, Response, UnitDayScore, UnitDayStats
@@ -99,9 +98,10 @@ async def test_simultaneous_double_submit_stores_once(org):
     item = submission.Pending(counter=counter, draft=draft, channel="kiosk", lang="id",
                               submission_key="same-key-123", now=now)
     results = await asyncio.gather(*[
-        submission.submit(item, _policy()) for _ in range(5)
+        submission.store_one(item, _policy()) for _ in range(5)
     ])
-    assert len({r.receipt for r in results}) == 1
+    assert sum(isinstance(r, outcomes.Stored) for r in results) == 1
+    assert len({r.receipt.receipt for r in results}) == 1
     assert await Response.count() == 1
     stats = await UnitDayStats.select(UnitDayStats.n).first()
     assert stats["n"] == 1
@@ -113,15 +113,13 @@ async def test_simultaneous_device_submissions_store_once(org):
     now = datetime.now(UTC)
 
     async def attempt(i):
-        try:
-            return await submission.submit(submission.Pending(
-                counter=counter, draft=draft, channel="qr", lang="id",
-                submission_key=f"key-{i}-abcdef", now=now, device_key="device-1"), _policy())
-        except submission.TooSoon:
-            return None
+        return await submission.store_one(submission.Pending(
+            counter=counter, draft=draft, channel="qr", lang="id",
+            submission_key=f"key-{i}-abcdef", now=now, device_key="device-1"), _policy())
 
     results = await asyncio.gather(*[attempt(i) for i in range(4)])
-    assert sum(r is not None for r in results) == 1
+    assert sum(isinstance(r, outcomes.Stored) for r in results) == 1
+    assert sum(isinstance(r, outcomes.TooSoon) for r in results) == 3
     assert await Response.count() == 1
 
 
@@ -136,7 +134,7 @@ async def test_aggregates_equal_a_recomputation_from_responses(org):
         for e in rng.sample(ELEMENTS, rng.choice([0, 0, 1, 2])):
             del answers[e]
         draft = validate(counter, answers)
-        await submission.submit(submission.Pending(
+        await submission.store_one(submission.Pending(
             counter=counter, draft=draft, channel="kiosk", lang="id",
             submission_key=f"agg-{i:04d}-key", now=start + timedelta(hours=7 * i)), _policy())
     rows = await Response.select(Response.answers)
@@ -199,16 +197,17 @@ async def test_a_batch_gives_each_item_its_own_outcome(org):
     batch = [item("key-a-000", "d1"), item("key-a-000", "d1"), item("key-b-000", "d1"),
              item("key-c-000", "d2"), item("key-d-000", "d3"), item("key-e-000", "d4", None)]
     out = await submission.store_batch(batch, _policy(rate_limit=3))
-    assert isinstance(out[0], Receipt) and not out[0].duplicate
-    assert isinstance(out[1], Receipt) and out[1].duplicate
-    assert out[1].receipt == out[0].receipt
-    assert isinstance(out[2], submission.TooSoon)
-    assert isinstance(out[3], Receipt)
-    assert isinstance(out[4], submission.RateLimited)
-    assert isinstance(out[5], Receipt)
+    assert isinstance(out[0], outcomes.Stored) and not out[0].receipt.duplicate
+    assert isinstance(out[1], outcomes.Duplicate) and out[1].receipt.duplicate
+    assert out[1].receipt.receipt == out[0].receipt.receipt
+    assert out[2] == outcomes.TooSoon(15 * 60)
+    assert isinstance(out[3], outcomes.Stored)
+    assert isinstance(out[4], outcomes.RateLimited) and 1 <= out[4].retry_after <= 60
+    assert isinstance(out[5], outcomes.Stored)
     assert await Response.count() == 3
     again = await submission.store_batch([item("key-a-000", "d9")], _policy())
-    assert again[0].duplicate and again[0].receipt == out[0].receipt
+    assert isinstance(again[0], outcomes.Duplicate)
+    assert again[0].receipt.receipt == out[0].receipt.receipt
 
 
 async def test_writer_batches_concurrent_submissions(org):
@@ -225,10 +224,10 @@ async def test_writer_batches_concurrent_submissions(org):
                                               lang="id", submission_key="w-00000", now=now))])
     finally:
         await writer.close()
-    assert len({r.receipt for r in receipts}) == 100
+    assert len({r.receipt.receipt for r in receipts}) == 100
     # The two submissions of key w-00000 may land in batches that commit in either order.
-    assert receipts[0].receipt == receipts[-1].receipt
-    assert receipts[0].duplicate != receipts[-1].duplicate
+    assert receipts[0].receipt.receipt == receipts[-1].receipt.receipt
+    assert {type(receipts[0]), type(receipts[-1])} == {outcomes.Stored, outcomes.Duplicate}
     assert await Response.count() == 100
     assert (await UnitDayStats.select(UnitDayStats.n).first())["n"] == 100
 
@@ -239,7 +238,7 @@ async def test_retention_erases_old_device_codes(org):
     old = datetime.now(UTC) - timedelta(days=200)
     for key, device, when in (("old-response-1", "dev-old", old),
                               ("new-response-1", "dev-new", datetime.now(UTC))):
-        await submission.submit(submission.Pending(
+        await submission.store_one(submission.Pending(
             counter=counter, draft=draft, channel="qr", lang="id", submission_key=key,
             now=when, device_key=device), _policy())
     done = await retention.purge(datetime.now(UTC), timedelta(days=90), timedelta(minutes=15))

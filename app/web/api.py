@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import secrets
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import (
     HTTP_200_OK,
@@ -27,12 +27,8 @@ from app.web.clients import device_key, network_key
 from feedback.aggregates.daily import unit_period_counts
 from feedback.clock import wita_day
 from feedback.org import directory
-from feedback.org.counters import load_counter
-from feedback.survey import skm
+from feedback.survey import outcomes, skm
 from feedback.survey import submit as submission
-from feedback.survey.submit import Conflict, RateLimited, TooSoon
-from feedback.survey.tokens import TokenError, looks_like_token
-from feedback.survey.validate import Invalid, validate
 from scoring.ikm import ELEMENTS, GRADE_LABELS, min_answered, official_ikm
 
 
@@ -122,8 +118,28 @@ class ApiController(Controller):
     @post(
         "/responses",
         summary="Submit a response",
+        description=(
+            "Stores one response. The outcome decides the status, the same as on the citizen "
+            "form: 201 stored; 200 already stored under this `idempotency_key` "
+            "(`duplicate: true`, the first receipt); 404 unknown counter; 409 a clash while "
+            "storing (send again with the same `idempotency_key`); 422 invalid answers "
+            "(`fields` says which) or a refused ticket token (`error` is the token's code); "
+            "429 the device rated this counter within the device interval (`too_soon`; only "
+            "counters configured as kiosks are exempt, whatever `channel` says) or too many "
+            "submissions from the network (`rate_limited`), with `Retry-After` in seconds."
+        ),
         status_code=HTTP_201_CREATED,
-        responses=None,
+        responses={
+            HTTP_200_OK: ResponseSpec(ReceiptOut, description="Already stored (duplicate)"),
+            HTTP_404_NOT_FOUND: ResponseSpec(ErrorOut, description="Unknown counter"),
+            HTTP_409_CONFLICT: ResponseSpec(ErrorOut, description="A clash while storing; "
+                                            "send again"),
+            HTTP_422_UNPROCESSABLE_ENTITY: ResponseSpec(
+                ErrorOut, description="Invalid answers, or a refused ticket token"),
+            HTTP_429_TOO_MANY_REQUESTS: ResponseSpec(
+                ErrorOut, description="Device interval (too_soon) or network rate limit "
+                "(rate_limited); see Retry-After"),
+        },
     )
     async def submit(
         self, request: Request, data: JSONBody[ResponseIn]
@@ -131,73 +147,37 @@ class ApiController(Controller):
         lang = api_lang(request, data.lang)
         _ = i18n.gettext(lang)
         settings: Settings = request.app.state.settings
-        c = await load_counter(data.counter)
-        if c is None:
-            return error(HTTP_404_NOT_FOUND, "unknown_counter", _(messages.NOT_FOUND_TITLE))
-        try:
-            draft = validate(
-                c,
-                data.answers,
-                service=data.service,
-                profile={
-                    "gender": data.gender,
-                    "age_band": data.age_band,
-                    "education": data.education,
-                    "occupation": data.occupation,
-                },
-                comment=data.comment,
-            )
-        except Invalid as exc:
-            problems = [
-                FieldProblem(
-                    e.field,
-                    e.code,
-                    messages.field_message(
-                        _,
-                        e.code,
-                        min_answered()
-                        if e.field == "answers"
-                        else skm.MAX_COMMENT_CHARS
-                        if e.field == "comment"
-                        else None,
-                    ),
-                )
-                for e in exc.errors
-            ]
-            return error(
-                HTTP_422_UNPROCESSABLE_ENTITY,
-                "invalid_response",
-                _("Please check your answers"),
-                problems,
-            )
-        if data.token is not None and not looks_like_token(data.token):
-            return error(HTTP_422_UNPROCESSABLE_ENTITY, "token_invalid",
-                         _(messages.TOKEN_ERRORS["token_invalid"]))
-        kiosk = c.is_kiosk or data.channel == "kiosk"
-        pending = submission.Pending(
-            counter=c, draft=draft, channel=data.channel, lang=lang,
-            submission_key=data.idempotency_key or secrets.token_urlsafe(18),
-            now=datetime.now(UTC), token=data.token,
-            device_key=None if kiosk else device_key(request, settings, data.device_id),
-            rate_key=network_key(request, settings),
+        outcome = await submission.submit(
+            submission.Submission(
+                counter=data.counter, answers=data.answers, service=data.service,
+                profile={"gender": data.gender, "age_band": data.age_band,
+                         "education": data.education, "occupation": data.occupation},
+                comment=data.comment, channel=data.channel, lang=lang,
+                submission_key=data.idempotency_key or secrets.token_urlsafe(18),
+                token=data.token, device_key=device_key(request, settings, data.device_id),
+                rate_key=network_key(request, settings),
+            ),
+            request.app.state.writer.submit,
+            datetime.now(UTC),
         )
-        try:
-            receipt = await request.app.state.writer.submit(pending)
-        except TokenError as exc:
-            used = exc.code == "token_used"
-            status = HTTP_409_CONFLICT if used else HTTP_422_UNPROCESSABLE_ENTITY
-            return error(status, exc.code, _(messages.TOKEN_ERRORS[exc.code]))
-        except TooSoon:
-            minutes = math.ceil(settings.device_interval.total_seconds() / 60)
-            return error(HTTP_429_TOO_MANY_REQUESTS, "too_soon",
-                         _(messages.TOO_SOON, minutes=minutes))
-        except RateLimited:
-            return error(HTTP_429_TOO_MANY_REQUESTS, "rate_limited", _(messages.RATE_LIMITED))
-        except Conflict:
-            return error(HTTP_409_CONFLICT, "conflict", _(messages.CONFLICT))
+        status, message_id = outcomes.status_of(outcome)
+        if isinstance(outcome, outcomes.Stored | outcomes.Duplicate):
+            r = outcome.receipt
+            return Response(ReceiptOut(r.receipt, r.submitted_at, r.verified, r.duplicate),
+                            status_code=status)
+        problems = [
+            FieldProblem(e.field, e.code, messages.field_message(
+                _, e.code,
+                min_answered() if e.field == "answers"
+                else skm.MAX_COMMENT_CHARS if e.field == "comment" else None))
+            for e in (outcome.errors if isinstance(outcome, outcomes.Invalid) else ())
+        ]
+        wait = outcomes.retry_after(outcome)
         return Response(
-            ReceiptOut(receipt.receipt, receipt.submitted_at, receipt.verified, receipt.duplicate),
-            status_code=HTTP_200_OK if receipt.duplicate else HTTP_201_CREATED,
+            ErrorOut(error=message_id,
+                     message=messages.outcome_message(_, message_id, wait), fields=problems),
+            status_code=status,
+            headers={"Retry-After": str(wait)} if wait is not None else None,
         )
 
     @get("/units/{unit:str}/ikm", summary="Live official IKM of a unit over a period")

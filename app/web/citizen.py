@@ -3,7 +3,6 @@ thank-you page. Server-rendered, no JavaScript, Indonesian first."""
 
 from __future__ import annotations
 
-import math
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -16,9 +15,6 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_404_NOT_FOUND,
-    HTTP_409_CONFLICT,
-    HTTP_422_UNPROCESSABLE_ENTITY,
-    HTTP_429_TOO_MANY_REQUESTS,
 )
 
 from app import i18n
@@ -29,13 +25,12 @@ from app.web.page import page_context
 from feedback.clock import WITA
 from feedback.org import directory
 from feedback.org.counters import CounterInfo, load_counter
-from feedback.survey import skm
+from feedback.survey import outcomes, skm
 from feedback.survey import submit as submission
-from feedback.survey.receipts import receipt_details
-from feedback.survey.submit import RateLimited, TooSoon
+from feedback.survey.receipts import display, receipt_details
 from feedback.survey.tickets import check_token
 from feedback.survey.tokens import TokenError, looks_like_token, normalise
-from feedback.survey.validate import FieldError, Invalid, validate
+from feedback.survey.validate import FieldError
 from scoring.ikm import min_answered
 
 FACES = ("😞", "😐", "😊", "😄")  # Unicode 6.0: present on old phones too
@@ -189,7 +184,7 @@ class CitizenController(Controller):
             verified=verified,
             notice=notice,
         )
-        if not request.cookies.get(DEVICE_COOKIE) and not kiosk:
+        if not request.cookies.get(DEVICE_COOKIE) and not c.is_kiosk:
             page.cookies.append(
                 Cookie(
                     key=DEVICE_COOKIE,
@@ -206,56 +201,44 @@ class CitizenController(Controller):
         values = {k: v for k, v in form.items() if isinstance(v, str)}
         language = i18n.pick(values.get("lang"))
         _ = i18n.gettext(language)
-        c = await load_counter(counter)
-        if c is None:
-            return not_found_page(request, language)
         settings: Settings = request.app.state.settings
-        now = datetime.now(UTC)
         key = values.get("key") or ""
         if not (8 <= len(key) <= 64 and key.replace("-", "").replace("_", "").isalnum()):
             key = secrets.token_urlsafe(18)
         token = values.get("t") or None
-
-        def again(**kw: Any) -> Template:
-            return _form_page(request, c, lang=language, kiosk=kiosk, key=key, values=values, **kw)
-
-        answers = {code: values.get(code) for code in skm.FORM_ORDER}
-        try:
-            draft = validate(
-                c,
-                answers,
+        outcome = await submission.submit(
+            submission.Submission(
+                counter=counter, answers={code: values.get(code) for code in skm.FORM_ORDER},
                 service=values.get("service"),
                 profile={k: values.get(k) for k in skm.PROFILE_FIELDS},
-                comment=values.get("comment"),
-            )
-        except Invalid as exc:
-            return again(token=token, errors=exc.errors, status_code=HTTP_422_UNPROCESSABLE_ENTITY)
-        if token and not looks_like_token(token):
-            return again(
-                token=None,
-                notice=_(messages.TOKEN_ERRORS["token_invalid"]),
-                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-            )
-        pending = submission.Pending(
-            counter=c, draft=draft, channel="kiosk" if kiosk else "qr", lang=language,
-            submission_key=key, now=now, token=token,
-            device_key=None if kiosk else device_key(request, settings),
-            rate_key=network_key(request, settings),
+                comment=values.get("comment"), channel="kiosk" if kiosk else "qr",
+                lang=language, submission_key=key, token=token,
+                device_key=device_key(request, settings), rate_key=network_key(request, settings),
+            ),
+            request.app.state.writer.submit,
+            datetime.now(UTC),
         )
-        try:
-            receipt = await request.app.state.writer.submit(pending)
-        except TokenError as exc:
-            return again(token=None, notice=_(messages.TOKEN_ERRORS[exc.code]),
-                         status_code=HTTP_409_CONFLICT)
-        except TooSoon:
-            minutes = math.ceil(settings.device_interval.total_seconds() / 60)
-            return again(token=token, notice=_(messages.TOO_SOON, minutes=minutes),
-                         status_code=HTTP_429_TOO_MANY_REQUESTS)
-        except RateLimited:
-            return again(token=token, notice=_(messages.RATE_LIMITED),
-                         status_code=HTTP_429_TOO_MANY_REQUESTS)
-        query = urlencode({"r": receipt.receipt, "lang": language})
-        return Redirect(f"/{_mode_path(kiosk)}/{c.code}/terima-kasih?{query}", status_code=303)
+        if isinstance(outcome, outcomes.Stored | outcomes.Duplicate):
+            query = urlencode({"r": outcome.receipt.receipt, "lang": language})
+            return Redirect(f"/{_mode_path(kiosk)}/{counter}/terima-kasih?{query}",
+                            status_code=303)
+        c = None if isinstance(outcome, outcomes.UnknownCounter) else await load_counter(counter)
+        if c is None:
+            return not_found_page(request, language)
+        # Every other outcome: the form again, with the citizen's answers and the same key.
+        status, message_id = outcomes.status_of(outcome)
+        wait = outcomes.retry_after(outcome)
+        invalid = isinstance(outcome, outcomes.Invalid)
+        page = _form_page(
+            request, c, lang=language, kiosk=kiosk, key=key, values=values,
+            token=None if isinstance(outcome, outcomes.TokenRefused) else token,
+            errors=list(outcome.errors) if invalid else None,
+            notice=None if invalid else messages.outcome_message(_, message_id, wait),
+            status_code=status,
+        )
+        if wait is not None:
+            page.headers["Retry-After"] = str(wait)
+        return page
 
     async def _thanks(
         self, request: Request, counter: str, r: str, lang: str | None, kiosk: bool
@@ -279,7 +262,7 @@ class CitizenController(Controller):
                     + urlencode({"r": r, "lang": "en" if language == "id" else "id"}),
                 ),
                 "c": c,
-                "receipt": f"{found.receipt[:4]}-{found.receipt[4:]}",
+                "receipt": display(found.receipt),
                 "when": when,
                 "verified": found.verified,
                 "again_url": f"{base}?lang={language}",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from feedback.survey.outcomes import minutes
+
 # Marked with N_ so that the extraction test finds them; translated at use.
 
 
@@ -47,6 +49,28 @@ NOT_FOUND = N_(
 CONFLICT = N_("Your rating could not be saved because of a clash. Please send it again.")
 BAD_REQUEST = N_("The request could not be understood.")
 TOO_LARGE = N_("The submission is too large.")
+
+
+INVALID_RESPONSE = N_("Please check your answers")
+
+# Message id of an outcome (feedback.survey.outcomes.status_of) → text.
+OUTCOME_MESSAGES = {
+    "invalid_response": INVALID_RESPONSE,
+    "too_soon": TOO_SOON,
+    "rate_limited": RATE_LIMITED,
+    "conflict": CONFLICT,
+    "unknown_counter": NOT_FOUND_TITLE,
+    **TOKEN_ERRORS,
+}
+
+
+def outcome_message(_: Callable[..., str], message_id: str,
+                    retry_after: int | None = None) -> str:
+    """The text of a refused submission's message id, in the language of `_`."""
+    text = OUTCOME_MESSAGES[message_id]
+    if "%(minutes)s" in text:
+        return _(text, minutes=minutes(retry_after or 60))
+    return _(text)
 
 
 def field_message(_: Callable[..., str], code: str, n: int | None = None) -> str:

@@ -30,14 +30,14 @@ import numpy as np
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
-from piccolo.utils.encoding import dump_json
 
 from feedback.aggregates import daily as aggregates
 from feedback.clock import WITA, wita_day
 from feedback.engine import transaction
 from feedback.survey import skm
-from feedback.survey.receipts import RECEIPT_ALPHABET
+from feedback.survey.receipts import new_receipts
 from feedback.survey.responses import insert as insert_responses
+from feedback.survey.responses import row as response_row
 from feedback.survey.skm import current_questionnaire_id
 from feedback.survey.submit import Policy
 from feedback.survey.tokens import mint_offline
@@ -811,7 +811,7 @@ def simulate(plan: Sequence[PlannedAgency], responses: int, seed: int,
     for k in np.flatnonzero(rng.random(n) < _COMMENT_P):
         comment[k] = _comment(answers[k], units[unit_idx[k]].peer_group, rng)
 
-    receipts = _codes(n, 8, RECEIPT_ALPHABET, rng)
+    receipts = new_receipts(n, rng)
     keys = _codes(n, 32, "0123456789abcdef", rng)
     devices = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
 
@@ -936,17 +936,19 @@ async def load_demo(
                 answers = sim.given(k)
                 service = sim.service[k]
                 token = sim.token[k]
-                records.append([
-                    counter_ids[sim.counter[k]], unit_id_of[sim.unit[k]], questionnaire_id,
-                    None if service is None else service_ids[(unit.code, service)],
-                    dump_json(answers), len(answers), len(answers) >= min_answered(),
-                    sim.profile["gender"][k], sim.profile["age_band"][k],
-                    sim.profile["education"][k], sim.profile["occupation"][k],
-                    sim.comment[k], str(sim.channel[k]), str(sim.lang[k]),
-                    datetime.fromtimestamp(int(sim.submitted[k]), UTC),
-                    sim.receipt[k], sim.submission_key[k], token is not None, token,
-                    sim.device[k].tobytes().hex(), "[]", False,
-                ])
+                records.append(response_row(
+                    counter_id=counter_ids[sim.counter[k]], unit_id=unit_id_of[sim.unit[k]],
+                    questionnaire_id=questionnaire_id,
+                    service_id=None if service is None else service_ids[(unit.code, service)],
+                    answers=answers, gender=sim.profile["gender"][k],
+                    age_band=sim.profile["age_band"][k], education=sim.profile["education"][k],
+                    occupation=sim.profile["occupation"][k], comment=sim.comment[k],
+                    channel=str(sim.channel[k]), lang=str(sim.lang[k]),
+                    submitted_at=datetime.fromtimestamp(int(sim.submitted[k]), UTC),
+                    receipt=sim.receipt[k], submission_key=sim.submission_key[k],
+                    verified=token is not None, token=token,
+                    device_hash=sim.device[k].tobytes().hex(),
+                ))
             await insert_responses(records)
             if progress is not None:
                 progress(len(records))

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -76,8 +75,9 @@ from feedback.ingest.reader import cell_text as _text
 from feedback.ingest.reader import is_empty as _is_empty
 from feedback.ingest.reader import shown as _shown
 from feedback.survey import responses, skm
-from feedback.survey.receipts import RECEIPT_ALPHABET, new_receipt
+from feedback.survey.receipts import new_receipts
 from feedback.survey.skm import current_questionnaire_id
+from feedback.survey.text import clean_text
 from feedback.tables import Counter, Response, Service, Unit
 from scoring.ikm import ELEMENTS, min_answered
 
@@ -375,11 +375,6 @@ def _memo(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return memoised
 
 
-def _clean_text(value: str) -> str:
-    # As on the citizen form: keep newlines and tabs, drop other control characters.
-    return "".join(ch for ch in value if ch in "\n\t" or ch.isprintable()).strip()
-
-
 def check_rows(
     sheet: Sheet,
     catalog: Catalog,
@@ -489,7 +484,7 @@ def check_rows(
         comment = None
         raw_comment = cells[i_comment]
         if not _is_empty(raw_comment):
-            comment = _clean_text(_text(raw_comment)) or None
+            comment = clean_text(_text(raw_comment)) or None
             if comment and len(comment) > skm.MAX_COMMENT_CHARS:
                 errors.append(("comment", f"{len(comment)} characters; at most "
                                           f"{skm.MAX_COMMENT_CHARS}"))
@@ -536,31 +531,20 @@ class ImportReport:
 
 _CHUNK = 2000  # rows per write (and progress step)
 _RECEIPT_RETRIES = 5
-_RECEIPT_BYTES = bytes(ord(RECEIPT_ALPHABET[b % len(RECEIPT_ALPHABET)]) for b in range(256))
 
 
 def _receipts(n: int) -> list[str]:
-    """n receipt codes like `new_receipt()`, distinct among themselves."""
-    if 256 % len(RECEIPT_ALPHABET):  # not a power of two: stay unbiased the slow way
-        codes = [new_receipt() for _ in range(n)]
-    else:
-        raw = secrets.token_bytes(8 * n).translate(_RECEIPT_BYTES).decode("ascii")
-        codes = [raw[i:i + 8] for i in range(0, 8 * n, 8)]
-    seen: set[str] = set()
-    for i, code in enumerate(codes):
-        while code in seen:
-            code = new_receipt()
-        codes[i] = code
-        seen.add(code)
-    return codes
+    """n receipt codes, distinct among themselves (feedback.survey.receipts)."""
+    return new_receipts(n)
 
 
 def _values(r: ValidRow, questionnaire_id: int, receipt: str) -> tuple[Any, ...]:
-    """In feedback.survey.responses.COLUMNS order."""
-    return (
-        r.counter_id, r.unit_id, questionnaire_id, r.service_id, json.dumps(r.answers),
-        len(r.answers), r.counted, r.gender, r.age_band, r.education, r.occupation, r.comment,
-        CHANNEL, "id", r.submitted_at, receipt, r.key, False, None, None, "[]", False,
+    """In feedback.survey.responses.COLUMNS order (`counted` derives from the answers)."""
+    return responses.row(
+        counter_id=r.counter_id, unit_id=r.unit_id, questionnaire_id=questionnaire_id,
+        service_id=r.service_id, answers=r.answers, gender=r.gender, age_band=r.age_band,
+        education=r.education, occupation=r.occupation, comment=r.comment, channel=CHANNEL,
+        lang="id", submitted_at=r.submitted_at, receipt=receipt, submission_key=r.key,
     )
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from feedback.survey import responses
 from feedback.tables import Response
 
-RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read out and type
+RECEIPT_LENGTH = 8  # 40 bits, shown as XXXX-XXXX; uniqueness comes from retrying clashes
+_BYTE_TO_LETTER = bytes(ord(RECEIPT_ALPHABET[b % len(RECEIPT_ALPHABET)]) for b in range(256))
 
 
 @dataclass(frozen=True)
@@ -20,12 +23,39 @@ class Receipt:
     duplicate: bool = False
 
 
+def new_receipts(n: int, rng: Any = None) -> list[str]:
+    """n distinct receipt codes: RECEIPT_LENGTH letters of RECEIPT_ALPHABET each, from the
+    system's random source (one syscall), or from a seeded numpy Generator `rng` (the demo
+    data, reproducible per seed). Distinct among themselves only: a code that clashes with a
+    stored response is replaced when inserting (`responses.store`)."""
+    if rng is None:  # 256 is a multiple of 32: every letter equally likely
+        raw = secrets.token_bytes(RECEIPT_LENGTH * n).translate(_BYTE_TO_LETTER).decode()
+        codes = [raw[i:i + RECEIPT_LENGTH] for i in range(0, RECEIPT_LENGTH * n, RECEIPT_LENGTH)]
+    else:
+        codes = []
+        while len(codes) < n:
+            block = rng.integers(0, len(RECEIPT_ALPHABET), size=(n - len(codes), RECEIPT_LENGTH))
+            codes.extend("".join(RECEIPT_ALPHABET[i] for i in row) for row in block.tolist())
+            codes = list(dict.fromkeys(codes))  # distinct, first occurrence kept
+        return codes
+    if len(set(codes)) < n:
+        seen: set[str] = set()
+        for i, code in enumerate(codes):
+            while code in seen:
+                code = new_receipts(1)[0]
+            codes[i] = code
+            seen.add(code)
+    return codes
 
 
 def new_receipt() -> str:
-    """8 characters from the 32-letter receipt alphabet: 40 random bits, one syscall."""
-    bits = int.from_bytes(secrets.token_bytes(5), "big")
-    return "".join(RECEIPT_ALPHABET[(bits >> shift) & 31] for shift in range(35, -1, -5))
+    """One receipt code."""
+    return new_receipts(1)[0]
+
+
+def display(receipt: str) -> str:
+    """A receipt as shown and printed: two groups of four (`ABCD-EF23`)."""
+    return f"{receipt[:4]}-{receipt[4:]}"
 
 
 async def find_receipts(keys: list[str]) -> dict[str, Receipt]:

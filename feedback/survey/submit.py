@@ -1,37 +1,81 @@
-"""Validating and storing a citizen's response: one transaction, idempotent per submission
-key, token-aware, device-interval-aware, aggregates updated in the same transaction."""
+"""The submit step, decided once for the citizen form and the JSON API: validate → store →
+outcome (`feedback.survey.outcomes`). Storing is one transaction per batch, idempotent per
+submission key, token-aware, device-interval-aware, with aggregates updated in the same
+transaction."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from feedback.aggregates import daily as aggregates
 from feedback.clock import wita_day
 from feedback.engine import transaction
-from feedback.org.counters import CounterInfo
-from feedback.survey import limits, responses
-from feedback.survey.receipts import Receipt, find_receipts, new_receipt
+from feedback.org.counters import CounterInfo, load_counter
+from feedback.survey import limits, receipts, responses, validate
+from feedback.survey.outcomes import (
+    Conflict,
+    Duplicate,
+    Invalid,
+    Outcome,
+    RateLimited,
+    Stored,
+    TokenRefused,
+    TooSoon,
+    UnknownCounter,
+)
+from feedback.survey.receipts import Receipt, find_receipts
 from feedback.survey.tickets import consume
-from feedback.survey.tokens import TokenError, normalise
+from feedback.survey.tokens import TokenError, looks_like_token, normalise
 from feedback.survey.validate import Draft
 from feedback.tables import TicketToken
 
+# ---------------------------------------------------------------------------- the submit step
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A submission as it arrives (form fields or JSON), before validation."""
+
+    counter: str  # the counter's public code
+    answers: Mapping[str, Any]
+    submission_key: str
+    channel: str  # qr, kiosk or web (a verified qr becomes ticket)
+    lang: str
+    service: Any = None
+    profile: Mapping[str, Any] = field(default_factory=dict)
+    comment: Any = None
+    token: str | None = None
+    device_key: str | None = None  # the device's pseudonymous key, if known
+    rate_key: str | None = None  # the network's pseudonymous key; None: not rate limited
+
+
+async def submit(sub: Submission, store: Callable[[Pending], Awaitable[Outcome]],
+                 now: datetime) -> Outcome:
+    """The whole submit step: find the counter, validate, check the token's form, store with
+    `store` (a `Writer.submit`, or `store_one` with a policy), and return the outcome. Only a
+    counter configured as a kiosk (`CounterInfo.is_kiosk`) skips the device interval; the
+    channel a client names (the /k/ page, `"channel": "kiosk"`) never does."""
+    counter = await load_counter(sub.counter)
+    if counter is None:
+        return UnknownCounter()
+    try:
+        draft = validate.validate(counter, sub.answers, service=sub.service,
+                                  profile=sub.profile, comment=sub.comment)
+    except validate.Invalid as exc:
+        return Invalid(tuple(exc.errors))
+    if sub.token is not None and not looks_like_token(sub.token):
+        return TokenRefused("token_invalid")
+    return await store(Pending(
+        counter=counter, draft=draft, channel=sub.channel, lang=sub.lang,
+        submission_key=sub.submission_key, now=now, token=sub.token,
+        device_key=sub.device_key, rate_key=sub.rate_key,
+    ))
+
+
 # ---------------------------------------------------------------------------- storing
-
-
-class TooSoon(Exception):
-    """This device rated this counter less than the configured interval ago."""
-
-
-class RateLimited(Exception):
-    """Too many submissions from one network address in the current minute."""
-
-
-class Conflict(Exception):
-    """The response could not be stored because of a clash; the client should retry."""
 
 
 @dataclass(frozen=True)
@@ -53,42 +97,43 @@ class Pending:
     submission_key: str
     now: datetime
     token: str | None = None
-    device_key: str | None = None  # None: exempt from the device interval (kiosk)
+    # None: no device interval (no device known). A kiosk counter is exempt whatever this is.
+    device_key: str | None = None
     rate_key: str | None = None  # None: not rate limited
-
-
-Outcome = Receipt | Exception
 
 
 async def store_batch(items: list[Pending], policy: Policy) -> list[Outcome]:
     """Store a batch of responses in ONE transaction with a fixed number of statements,
-    whatever the batch size. Each item gets its own outcome: a Receipt (`duplicate=True` for
-    a submission key already stored), or RateLimited, TooSoon, TokenError or Conflict; one
-    refused item never affects the others. Idempotent per submission key."""
+    whatever the batch size. Each item gets its own outcome: Stored, Duplicate (a submission
+    key already stored), RateLimited, TokenRefused, TooSoon or Conflict; one refused item
+    never affects the others. Idempotent per submission key; every stored response gets a
+    unique receipt (clashing codes are replaced, see `responses.store`)."""
     out: list[Outcome | None] = [None] * len(items)
     first_of: dict[str, int] = {}
     for i, item in enumerate(items):
         first_of.setdefault(item.submission_key, i)
     live = [i for i, item in enumerate(items) if first_of[item.submission_key] == i]
     batch_now = max(item.now for item in items)
-    inserted: dict[str, int] = {}
+    inserted: dict[str, tuple[int, str]] = {}
     async with transaction():
         stored = await find_receipts([items[i].submission_key for i in live])
         for i in live:
-            out[i] = stored.get(items[i].submission_key)
+            if (known := stored.get(items[i].submission_key)) is not None:
+                out[i] = Duplicate(known)
         live = [i for i in live if out[i] is None]
         live = await _rate_limit(items, live, out, batch_now, policy)
         live = await _consume_tokens(items, live, out, batch_now, policy)
         live = await _device_interval(items, live, out, batch_now, policy)
-        receipts = {i: new_receipt() for i in live}
         if live:
-            inserted = await responses.insert([_row(items[i], receipts[i]) for i in live])
+            codes = receipts.new_receipts(len(live))
+            inserted = await responses.store(
+                [_row(items[i], code) for i, code in zip(live, codes, strict=True)])
         for i in live:
             item = items[i]
-            response_id = inserted.get(item.submission_key)
-            if response_id is None:
+            if item.submission_key not in inserted:
                 continue  # stored concurrently by another worker: looked up below
-            out[i] = Receipt(receipts[i], item.now, item.token is not None)
+            response_id, receipt = inserted[item.submission_key]
+            out[i] = Stored(Receipt(receipt, item.now, item.token is not None))
             if item.token is not None:
                 await TicketToken.update({TicketToken.response: response_id}).where(
                     TicketToken.code == normalise(item.token))
@@ -104,22 +149,29 @@ async def store_batch(items: list[Pending], policy: Policy) -> list[Outcome]:
             found = await find_receipts(missing)
     results: list[Outcome] = []
     for i, item in enumerate(items):
-        outcome = out[i] or out[first_of[item.submission_key]] or found.get(item.submission_key)
-        if isinstance(outcome, Receipt) and first_of[item.submission_key] != i:
-            outcome = Receipt(outcome.receipt, outcome.submitted_at, outcome.verified, True)
+        first = first_of[item.submission_key]
+        outcome = out[i] or out[first]
+        if outcome is None and item.submission_key in found:
+            outcome = Duplicate(found[item.submission_key])
+        if isinstance(outcome, Stored) and first != i:
+            outcome = Duplicate(Receipt(outcome.receipt.receipt, outcome.receipt.submitted_at,
+                                        outcome.receipt.verified, True))
         results.append(outcome if outcome is not None else Conflict())
     return results
 
 
 def _row(item: Pending, receipt: str) -> tuple[Any, ...]:
-    """Values in feedback.survey.responses.COLUMNS order."""
     d, verified = item.draft, item.token is not None
-    return (
-        item.counter.id, item.counter.unit_id, item.counter.questionnaire_id, d.service_id,
-        json.dumps(d.answers), len(d.answers), True, d.gender, d.age_band, d.education,
-        d.occupation, d.comment, "ticket" if verified and item.channel == "qr" else item.channel,
-        item.lang, item.now, receipt, item.submission_key, verified,
-        normalise(item.token) if item.token else None, item.device_key, "[]", False,
+    return responses.row(
+        counter_id=item.counter.id, unit_id=item.counter.unit_id,
+        questionnaire_id=item.counter.questionnaire_id, service_id=d.service_id,
+        answers=d.answers, gender=d.gender, age_band=d.age_band, education=d.education,
+        occupation=d.occupation, comment=d.comment,
+        channel="ticket" if verified and item.channel == "qr" else item.channel,
+        lang=item.lang, submitted_at=item.now, receipt=receipt,
+        submission_key=item.submission_key, verified=verified,
+        token=normalise(item.token) if item.token else None,
+        device_hash=None if item.counter.is_kiosk else item.device_key,
     )
 
 
@@ -137,7 +189,7 @@ async def _rate_limit(items: list[Pending], live: list[int],
         if key is not None:
             seen[key] = seen.get(key, 0) + 1
             if totals[key] - counts[key] + seen[key] > policy.rate_limit:
-                out[i] = RateLimited()
+                out[i] = RateLimited(_window_left(now, policy.rate_window_seconds))
                 continue
         kept.append(i)
     return kept
@@ -156,7 +208,7 @@ async def _consume_tokens(items: list[Pending], live: list[int], out: list[Outco
                 await consume(item.counter, code, now, policy.token_ttl)
                 used.add(code)
             except TokenError as exc:
-                out[i] = exc
+                out[i] = TokenRefused(exc.code)
                 continue
         kept.append(i)
     return kept
@@ -177,7 +229,7 @@ async def _device_interval(items: list[Pending], live: list[int],
     for i in live:
         m = mark(i)
         if m is not None and (m not in allowed or m in taken):
-            out[i] = TooSoon()
+            out[i] = TooSoon(int(policy.device_interval.total_seconds()))
             continue
         if m is not None:
             taken.add(m)
@@ -185,11 +237,13 @@ async def _device_interval(items: list[Pending], live: list[int],
     return kept
 
 
-async def submit(item: Pending, policy: Policy) -> Receipt:
-    """Store one response (a batch of one). Raises what `store_batch` reports."""
-    outcome = (await store_batch([item], policy))[0]
-    if isinstance(outcome, Exception):
-        raise outcome
-    return outcome
+def _window_left(now: datetime, window_seconds: int) -> int:
+    """Seconds until the current rate window ends (at least 1)."""
+    return max(1, window_seconds - int(now.timestamp()) % window_seconds)
+
+
+async def store_one(item: Pending, policy: Policy) -> Outcome:
+    """Store one response (a batch of one)."""
+    return (await store_batch([item], policy))[0]
 
 

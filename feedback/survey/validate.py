@@ -8,6 +8,7 @@ from typing import Any
 
 from feedback.org.counters import CounterInfo
 from feedback.survey import skm
+from feedback.survey.text import clean_text
 from scoring.ikm import ELEMENTS, min_answered
 
 # ---------------------------------------------------------------------------- validation
@@ -50,11 +51,6 @@ def _rating(value: Any) -> int | str:
     if not isinstance(value, int):
         return "not_a_number"
     return value if 1 <= value <= 4 else "out_of_range"
-
-
-def _clean_text(value: str) -> str:
-    # Keep newlines and tabs; drop other control characters.
-    return "".join(ch for ch in value if ch in "\n\t" or ch.isprintable()).strip()
 
 
 def validate(
@@ -106,7 +102,7 @@ def validate(
         if not isinstance(comment, str):
             errors.append(FieldError("comment", "not_text"))
         else:
-            text = _clean_text(comment) or None
+            text = clean_text(comment) or None
             if text and len(text) > skm.MAX_COMMENT_CHARS:
                 errors.append(FieldError("comment", "too_long"))
 
