@@ -2,18 +2,20 @@
 
 QR codes are drawn as vector rectangles from the QR matrix (no raster images), so they
 print sharp at any size. fpdf2's core fonts only cover latin-1, so every string goes through
-:func:`latin1_safe` before it is written.
+:func:`latin1_safe` before it is written. Texts come from the app's catalog (English message
+ids, Indonesian by default); a poster repeats its invitation in the other language.
 """
 
 import math
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 
+from app import i18n
 from app.output.qr import qr_matrix
 
 CREATOR = "Suara Layanan"
@@ -193,12 +195,12 @@ def _draw_code(
 # --------------------------------------------------------------------------- documents
 
 
-def _new_document(title: str, created_at: datetime | None) -> FPDF:
+def _new_document(title: str, lang: str, created_at: datetime | None) -> FPDF:
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_title(title)
     pdf.set_creator(CREATOR)
     pdf.set_author(CREATOR)
-    pdf.set_lang("id")
+    pdf.set_lang(lang)
     if created_at is not None:
         pdf.set_creation_date(created_at)
     pdf.set_auto_page_break(False)
@@ -216,14 +218,6 @@ def _require_items(items: Sequence[object], kind: str) -> None:
 
 POSTER_MARGIN = 15.0
 POSTER_QR_SYMBOL_MM = 125.0  # dark symbol width, quiet zone not included
-POSTER_HEADING = "Bagaimana pelayanan kami hari ini?"
-POSTER_STEPS = (
-    "1. Pindai kode QR dengan kamera ponsel Anda.",
-    "2. Jawab 9 pertanyaan singkat (kurang dari 30 detik).",
-    "3. Tanpa nama, tanpa login - penilaian Anda anonim.",
-)
-POSTER_ENGLISH = "Rate our service: scan the code. Anonymous, takes 30 seconds."
-FOOTER = "Suara Layanan - Pemerintah Kota Kupang"
 SHORT_CODE_WIDTH = 40.0  # right end of the footer line; the centred footer text ends before
 
 _AGENCY_FONT = _Font("helvetica", "", 12, 9)
@@ -233,34 +227,70 @@ _HEADING_FONT = _Font("helvetica", "B", 22, 14)
 _URL_FONT = _Font("courier", "B", 13, 7)
 _URL_ONE_LINE_MIN_PT = 9
 _STEP_FONT = _Font("helvetica", "", 14, 10)
-_ENGLISH_FONT = _Font("helvetica", "I", 11, 8)
+_OTHER_LANGUAGE_FONT = _Font("helvetica", "I", 11, 8)
 _FOOTER_FONT = _Font("helvetica", "B", 10, 8)
 _SHORT_CODE_FONT = _Font("courier", "", 9, 6)
 
 
-def render_posters(items: Sequence[PosterItem], *, created_at: datetime | None = None) -> bytes:
-    """A4 portrait PDF with one poster page per counter.
+@dataclass(frozen=True)
+class _PosterText:
+    heading: str
+    steps: tuple[str, ...]
+    other_language: str  # the invitation in the poster's second language
+    footer: str
+    title: str
+
+
+def _poster_text(lang: str) -> _PosterText:
+    _ = i18n.gettext(lang)
+    other_lang = "en" if lang == "id" else "id"
+    other = i18n.gettext(other_lang)  # (a variable: a literal here would be extracted)
+    return _PosterText(
+        heading=_("How was our service today?"),
+        steps=(
+            _("1. Scan the QR code with your phone's camera."),
+            _("2. Answer 9 short questions (less than 30 seconds)."),
+            _("3. No name, no login - your rating is anonymous."),
+        ),
+        other_language=other(
+            i18n.N_("Rate our service: scan the code. Anonymous, takes 30 seconds.")
+        ),
+        footer=f"Suara Layanan - {_('City Government of Kupang')}",
+        title=_("QR rating posters - Suara Layanan"),
+    )
+
+
+def render_posters(
+    items: Sequence[PosterItem], *, created_at: datetime | None = None, lang: str = "id"
+) -> bytes:
+    """A4 portrait PDF with one poster page per counter, in ``lang`` (Indonesian by default)
+    with one line in the other language.
 
     Pass ``created_at`` to fix the PDF creation date (byte-identical output for equal input).
     """
     _require_items(items, "poster item")
-    pdf = _new_document("Poster QR penilaian layanan - Suara Layanan", created_at)
+    lang = i18n.pick(lang)
+    text = _poster_text(lang)
+    _ = i18n.gettext(lang)
+    pdf = _new_document(text.title, lang, created_at)
     for item in items:
         if not item.url:
             raise ValueError(f"poster for {item.unit!r} / {item.counter!r} has no URL")
         pdf.add_page()
-        _draw_poster(pdf, item)
+        _draw_poster(pdf, item, text, _)
     return bytes(pdf.output())
 
 
-def _draw_poster(pdf: FPDF, item: PosterItem) -> None:
+def _draw_poster(
+    pdf: FPDF, item: PosterItem, text: _PosterText, _: Callable[..., str]
+) -> None:
     width = pdf.w - 2 * POSTER_MARGIN
-    qr_top = _draw_poster_header(pdf, item, width) + 2
-    qr_bottom = _draw_poster_bottom(pdf, item, width) - 2
+    qr_top = _draw_poster_header(pdf, item, width, text.heading) + 2
+    qr_bottom = _draw_poster_bottom(pdf, item, width, text, _) - 2
     _draw_poster_qr(pdf, item.url, qr_top, qr_bottom)
 
 
-def _draw_poster_header(pdf: FPDF, item: PosterItem, width: float) -> float:
+def _draw_poster_header(pdf: FPDF, item: PosterItem, width: float, heading: str) -> float:
     """Accent bar, agency, unit, counter and heading; return the y below them."""
     x = POSTER_MARGIN
     pdf.set_fill_color(*ACCENT)
@@ -271,11 +301,13 @@ def _draw_poster_header(pdf: FPDF, item: PosterItem, width: float) -> float:
     pdf.set_draw_color(*ACCENT)
     pdf.set_line_width(0.6)
     pdf.line(pdf.w / 2 - 20, y + 4, pdf.w / 2 + 20, y + 4)
-    return _text_block(pdf, POSTER_HEADING, (x, y + 8, width), _HEADING_FONT)
+    return _text_block(pdf, heading, (x, y + 8, width), _HEADING_FONT)
 
 
-def _draw_poster_bottom(pdf: FPDF, item: PosterItem, width: float) -> float:
-    """URL, steps, English line and footer, stacked up from the page bottom.
+def _draw_poster_bottom(
+    pdf: FPDF, item: PosterItem, width: float, text: _PosterText, _: Callable[..., str]
+) -> float:
+    """URL, steps, other-language line and footer, stacked up from the page bottom.
 
     Returns the y of the top of this block (the lowest y the QR code may use).
     """
@@ -285,30 +317,33 @@ def _draw_poster_bottom(pdf: FPDF, item: PosterItem, width: float) -> float:
     pdf.set_line_width(0.4)
     pdf.line(x, footer_y - 2, x + width, footer_y - 2)
     pdf.set_text_color(*ACCENT)
-    _text_block(pdf, FOOTER, (x, footer_y, width), _FOOTER_FONT)
+    _text_block(pdf, text.footer, (x, footer_y, width), _FOOTER_FONT)
     pdf.set_text_color(*BLACK)
     if item.short_code:
         code_box = (x + width - SHORT_CODE_WIDTH, footer_y, SHORT_CODE_WIDTH)
-        _text_block(pdf, f"Kode {item.short_code}", code_box, _SHORT_CODE_FONT, align="R")
+        code = _("Code %(code)s", code=item.short_code)
+        _text_block(pdf, code, code_box, _SHORT_CODE_FONT, align="R")
 
-    english_y = footer_y - 6 - _line_height(_ENGLISH_FONT.max_pt)
-    _text_block(pdf, POSTER_ENGLISH, (x, english_y, width), _ENGLISH_FONT)
+    other_y = footer_y - 6 - _line_height(_OTHER_LANGUAGE_FONT.max_pt)
+    _text_block(pdf, text.other_language, (x, other_y, width), _OTHER_LANGUAGE_FONT)
 
     step_h = _line_height(_STEP_FONT.max_pt) + 1
-    steps_y = english_y - 4 - step_h * len(POSTER_STEPS)
-    _draw_steps(pdf, steps_y, step_h, width)
+    steps_y = other_y - 4 - step_h * len(text.steps)
+    _draw_steps(pdf, text.steps, steps_y, step_h, width)
 
     url_y = steps_y - 6 - 2 * _line_height(_URL_FONT.max_pt)
     _draw_code(pdf, item.url, (x, url_y, width), _URL_FONT, _URL_ONE_LINE_MIN_PT)
     return url_y
 
 
-def _draw_steps(pdf: FPDF, y: float, step_h: float, max_width: float) -> None:
+def _draw_steps(
+    pdf: FPDF, steps: Sequence[str], y: float, step_h: float, max_width: float
+) -> None:
     """Left-aligned numbered steps, centred as a block on the page."""
     pdf.set_font(_STEP_FONT.family, _STEP_FONT.style, _STEP_FONT.max_pt)
-    block_w = min(max_width, max(pdf.get_string_width(step) for step in POSTER_STEPS))
+    block_w = min(max_width, max(pdf.get_string_width(latin1_safe(s)) for s in steps))
     x = (pdf.w - block_w) / 2
-    for index, step in enumerate(POSTER_STEPS):
+    for index, step in enumerate(steps):
         _text_block(pdf, step, (x, y + index * step_h, block_w), _STEP_FONT, align="L")
 
 
@@ -328,8 +363,6 @@ STUBS_PER_PAGE = STUB_COLUMNS * STUB_ROWS
 STUB_PAGE_MARGIN = 8.0
 STUB_PADDING = 3.5
 STUB_QR_MM = 30.0
-STUB_INSTRUCTION = "Pindai untuk menilai pelayanan kami"
-STUB_ONE_TIME = "SEKALI PAKAI"
 
 _STUB_UNIT_FONT = _Font("helvetica", "B", 9, 6.5)
 _STUB_COUNTER_FONT = _Font("helvetica", "", 8, 6)
@@ -340,20 +373,25 @@ _STUB_TOKEN_FONT = _Font("courier", "B", 11, 5.5)
 _STUB_TOKEN_ONE_LINE_MIN_PT = 7.5
 
 
-def render_stubs(items: Sequence[StubItem], *, created_at: datetime | None = None) -> bytes:
-    """A4 sheets of cut-out one-time ticket stubs, 3 x 5 per page, with dashed cut lines.
+def render_stubs(
+    items: Sequence[StubItem], *, created_at: datetime | None = None, lang: str = "id"
+) -> bytes:
+    """A4 sheets of cut-out one-time ticket stubs, 3 x 5 per page, with dashed cut lines, in
+    ``lang`` (Indonesian by default).
 
     Pass ``created_at`` to fix the PDF creation date (byte-identical output for equal input).
     """
     _require_items(items, "stub item")
-    pdf = _new_document("Tiket penilaian sekali pakai - Suara Layanan", created_at)
+    lang = i18n.pick(lang)
+    _ = i18n.gettext(lang)
+    pdf = _new_document(_("One-time rating tickets - Suara Layanan"), lang, created_at)
     for page_start in range(0, len(items), STUBS_PER_PAGE):
         page_items = items[page_start : page_start + STUBS_PER_PAGE]
         pdf.add_page()
         for index, item in enumerate(page_items):
             if not item.url:
                 raise ValueError(f"stub {item.token!r} has no URL")
-            _draw_stub(pdf, item, _stub_origin(pdf, index))
+            _draw_stub(pdf, item, _stub_origin(pdf, index), _)
         _draw_cut_lines(pdf, len(page_items))
     return bytes(pdf.output())
 
@@ -371,9 +409,11 @@ def _stub_origin(pdf: FPDF, index: int) -> tuple[float, float]:
     return STUB_PAGE_MARGIN + col * width, STUB_PAGE_MARGIN + row * height
 
 
-def _draw_stub(pdf: FPDF, item: StubItem, origin: tuple[float, float]) -> None:
+def _draw_stub(
+    pdf: FPDF, item: StubItem, origin: tuple[float, float], _: Callable[..., str]
+) -> None:
     """One stub; the names get a fixed-height slot so all stubs line up."""
-    stub_w, _ = _stub_size(pdf)
+    stub_w = _stub_size(pdf)[0]
     x = origin[0] + STUB_PADDING
     width = stub_w - 2 * STUB_PADDING
     y = origin[1] + STUB_PADDING
@@ -384,22 +424,25 @@ def _draw_stub(pdf: FPDF, item: StubItem, origin: tuple[float, float]) -> None:
     qr_y = y + _line_height(_STUB_COUNTER_FONT.max_pt) + 0.5
     _draw_qr(pdf, item.url, x - 1, qr_y, STUB_QR_MM)
     side = (x + STUB_QR_MM + 0.5, qr_y + 2.5, width - STUB_QR_MM - 0.5)
-    _draw_stub_side(pdf, item, side)
+    _draw_stub_side(pdf, item, side, _)
     token_box = (x, qr_y + STUB_QR_MM, width)
     _draw_code(pdf, item.token, token_box, _STUB_TOKEN_FONT, _STUB_TOKEN_ONE_LINE_MIN_PT)
 
 
-def _draw_stub_side(pdf: FPDF, item: StubItem, box: tuple[float, float, float]) -> None:
+def _draw_stub_side(
+    pdf: FPDF, item: StubItem, box: tuple[float, float, float], _: Callable[..., str]
+) -> None:
     """Instruction, one-time badge and validity next to the stub's QR code."""
     x, y, width = box
-    y = _text_block(pdf, STUB_INSTRUCTION, (x, y, width), _STUB_INSTRUCTION_FONT, 3, "L")
+    instruction = _("Scan to rate our service")
+    y = _text_block(pdf, instruction, (x, y, width), _STUB_INSTRUCTION_FONT, 3, "L")
     badge_h = _line_height(_STUB_BADGE_FONT.max_pt) + 1.2
     pdf.set_fill_color(*BLACK)
     pdf.rect(x, y + 1.5, width, badge_h, style="F")
     pdf.set_text_color(*WHITE)
-    _text_block(pdf, STUB_ONE_TIME, (x, y + 2.1, width), _STUB_BADGE_FONT)
+    _text_block(pdf, _("SINGLE USE"), (x, y + 2.1, width), _STUB_BADGE_FONT)
     pdf.set_text_color(*BLACK)
-    validity = f"Berlaku sampai {item.expires_at_text}"
+    validity = _("Valid until %(time)s", time=item.expires_at_text)
     _text_block(pdf, validity, (x, y + badge_h + 3, width), _STUB_VALID_FONT, 3, "L")
 
 

@@ -17,7 +17,7 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
 )
 
-from app import i18n
+from app import i18n, survey_text
 from app.settings import Settings
 from app.web import messages
 from app.web.clients import DEVICE_COOKIE, device_key, network_key
@@ -34,7 +34,6 @@ from feedback.survey.validate import FieldError
 from scoring.ikm import min_answered
 
 FACES = ("😞", "😐", "😊", "😄")  # Unicode 6.0: present on old phones too
-_ELEMENTS_BY_CODE = {e["code"]: e for e in skm.skm_2017_definition()["elements"]}
 
 
 def _mode_path(kiosk: bool) -> str:
@@ -88,20 +87,20 @@ def _form_page(
         summary.append((anchor, message))
     elements = []
     for code in skm.FORM_ORDER:
-        el = _ELEMENTS_BY_CODE[code]
+        el = survey_text.instrument(lang).elements[code]
         value = values.get(code)
         elements.append(
             {
                 "code": code,
-                "question": el["question"][lang],
-                "labels": el["labels"][lang],
+                "question": el.question,
+                "labels": el.labels,
                 "value": int(value) if value in ("1", "2", "3", "4") else None,
                 "error": field_errors.get(code),
             }
         )
-    col = 1 if lang == "en" else 0
+    choices = survey_text.profile_choices(lang)
     profile = [
-        (name, _(label), [(k, v[col]) for k, v in skm.PROFILE_FIELDS[name].items()])
+        (name, _(label), list(choices[name].items()))
         for name, label in (
             ("gender", messages.N_("Gender")),
             ("age_band", messages.N_("Age")),

@@ -153,6 +153,7 @@ def create_app(
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    i18n.install(jinja)
     docs_assets, docs_plugin = _docs_routes()
     app = Litestar(
         route_handlers=[

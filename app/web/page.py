@@ -23,7 +23,8 @@ def page_context(
     other = "en" if lang == "id" else "id"
     return {
         "lang": lang,
-        "_": i18n.gettext(lang),
+        # gettext & co. of the i18n extension, in this request's language (`_` uses them)
+        **i18n.jinja_callables(lang),
         "css": css(),
         "kiosk": kiosk,
         "lang_url": lang_url or f"{request.url.path}?lang={other}",

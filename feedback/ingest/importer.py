@@ -310,7 +310,7 @@ _GENDERS = {"l": "L", "p": "P", "laki-laki": "L", "lakilaki": "L", "laki": "L", 
             "perempuan": "P", "wanita": "P"}
 _EDUCATION = {
     **{code.casefold(): code for code in skm.EDUCATION},
-    **{label.casefold(): code for code, (label, _) in skm.EDUCATION.items()},
+    **{label.casefold(): code for code, label in skm.EDUCATION.items()},
     "smp": "SLTP", "sma": "SLTA", "smk": "SLTA", "d1": "D1-D3", "d2": "D1-D3", "d3": "D1-D3",
 }
 _OCCUPATIONS = {code.casefold(): code for code in skm.OCCUPATIONS}
