@@ -247,3 +247,112 @@ async def test_thank_you_page_only_for_its_own_counter(org):
         unknown = await client.get(f"/s/{org.counter}/terima-kasih?r=AAAAAAAA")
     assert own.status_code == 200 and receipt[:4] in own.text
     assert other.status_code == 404 and unknown.status_code == 404
+
+
+# ---------------------------------------------------------------------------- outcomes
+
+
+def _always_taken(monkeypatch, taken):
+    """Every receipt the generator makes is one already stored."""
+    from feedback.survey import receipts
+
+    monkeypatch.setattr(receipts, "new_receipts", lambda n, rng=None: [taken] * n)
+
+
+def _taken_first(monkeypatch, taken):
+    """The first receipt the generator makes is one already stored, then fresh ones."""
+    from feedback.survey import receipts
+
+    real, calls = receipts.new_receipts, []
+
+    def clashing(n, rng=None):
+        calls.append(n)
+        codes = real(n)
+        if len(calls) == 1:
+            codes[0] = taken
+        return codes
+
+    monkeypatch.setattr(receipts, "new_receipts", clashing)
+    return calls
+
+
+async def test_a_receipt_clash_is_retried_not_500(org, monkeypatch):
+    async with make_client() as client:
+        first = await client.post(f"/s/{org.kiosk}", data=form_data(key="a" * 20))
+        (taken,) = [r["receipt"] for r in await Response.select(Response.receipt)]
+        calls = _taken_first(monkeypatch, taken)
+        second = await client.post(f"/s/{org.kiosk}", data=form_data(key="b" * 20))
+    assert first.status_code == 303 and second.status_code == 303, second.text
+    assert calls == [1, 1]  # one clash, one fresh code
+    rows = await Response.select(Response.receipt)
+    assert len(rows) == 2 and len({r["receipt"] for r in rows}) == 2
+    assert (await UnitDayStats.select(UnitDayStats.n).first())["n"] == 2
+
+
+async def test_a_conflict_is_409_with_the_answers_kept(org, monkeypatch):
+    """A clash that retrying cannot resolve is the outcome Conflict: 409, the form again
+    with the citizen's answers and the same one-time key, nothing stored."""
+    async with make_client() as client:
+        await client.post(f"/s/{org.kiosk}", data=form_data(key="a" * 20))
+        taken = (await Response.select(Response.receipt).first())["receipt"]
+        _always_taken(monkeypatch, taken)
+        r = await client.post(f"/s/{org.kiosk}",
+                              data=form_data(dict(FULL, waktu=2), key="b" * 20, comment="Lama"))
+    assert r.status_code == 409
+    assert "kirim sekali lagi" in r.text
+    assert re.search(r'name="waktu" value="2"[^>]*checked', r.text)
+    assert "Lama" in r.text and 'value="' + "b" * 20 + '"' in r.text
+    assert await Response.count() == 1
+
+
+async def test_kiosk_page_of_a_normal_counter_applies_the_device_interval(org):
+    """Only a counter configured as a kiosk skips the device interval; /k/ on a normal
+    counter works, but one device cannot rate it three times in a row."""
+    async with make_client() as client:
+        page = await client.get(f"/k/{org.counter}")
+        normal = [await client.post(f"/k/{org.counter}", data=form_data(key=f"{i}" * 20))
+                  for i in range(3)]
+        kiosk = [await client.post(f"/k/{org.kiosk}", data=form_data(key=f"k{i}" * 10))
+                 for i in range(3)]
+    assert page.status_code == 200 and "sl_d=" in page.headers.get("set-cookie", "")
+    assert [r.status_code for r in normal] == [303, 429, 429]
+    assert "beberapa saat yang lalu" in normal[1].text
+    assert int(normal[1].headers["retry-after"]) == 15 * 60
+    assert [r.status_code for r in kiosk] == [303, 303, 303]
+    assert await Response.count() == 4
+
+
+async def test_form_and_api_answer_each_outcome_with_the_same_status(org):
+    from feedback.survey.outcomes import OUTCOME_STATUS, TokenRefused
+
+    async def both(client, counter, answers=FULL, token=None, device="dev-1", key="x"):
+        data = form_data(answers, key=key * 20 if len(key) < 8 else key)
+        if token:
+            data["t"] = token
+        form = await client.post(f"/s/{counter}", data=data,
+                                 headers={"user-agent": device, "cookie": f"sl_d={device}"})
+        body = {"counter": counter, "answers": answers, "device_id": device}
+        if token:
+            body["token"] = token
+        api = await client.post("/api/v1/responses", json=body)
+        return form.status_code, api.status_code
+
+    async with make_client() as client:
+        invalid = await both(client, org.counter, answers={"waktu": 3}, key="i")
+        token = await both(client, org.counter, token="SAAAAAAAAAAAAAAAA", key="t")
+        await both(client, org.counter, device="dev-2", key="s")
+        too_soon = await both(client, org.counter, device="dev-2", key="u")
+        unknown = await both(client, "NOSUCH12", key="n")
+    assert invalid == (422, 422)
+    assert token == (OUTCOME_STATUS[TokenRefused][0],) * 2 == (422, 422)
+    assert too_soon == (429, 429)
+    assert unknown == (404, 404)
+
+
+async def test_intro_says_seven_of_nine_answers_suffice(org):
+    async with make_client() as client:
+        id_page = await client.get(f"/s/{org.counter}")
+        en_page = await client.get(f"/s/{org.counter}?lang=en")
+    assert "sekurang-kurangnya 7 dari 9 pertanyaan" in id_page.text
+    assert "at least 7 of the 9 questions" in en_page.text
+    assert "Pilih satu jawaban untuk setiap pertanyaan. Hanya" not in id_page.text

@@ -134,6 +134,7 @@ def _form_page(
             "errors": summary,
             "notice": notice,
             "max_comment": skm.MAX_COMMENT_CHARS,
+            "min_answered": min_answered(),
             "retention_days": request.app.state.settings.device_retention_days,
         },
         status_code=status_code,
