@@ -140,11 +140,11 @@ async def main():
     t2 = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     await db.stop(DB)
-    ranked = sum(u["status"] == "ranked" for u in result["units"])
+    ranked = sum(u.status == "ranked" for u in result.units)
     print(json.dumps({{"read_aggregates_s": t1 - t0, "score_total_s": t2 - t1,
                       "peak_rss_mb": peak / 1024, "rss_before_mb": before / 1024,
-                      "units": len(result["units"]), "ranked": ranked,
-                      "responses": int(sum(u["n"] for u in result["units"]))}}))
+                      "units": len(result.units), "ranked": ranked,
+                      "responses": int(sum(u.n for u in result.units))}}))
 asyncio.run(main())
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -1,6 +1,6 @@
 """The scoring engine: official IKM plus the fair performance index (method ``suara-2026.2``).
 
-``score_result(units, kpis, params)`` returns the typed result (:class:`scoring.result.
+``score(units, kpis, params)`` returns the typed result (:class:`scoring.result.
 ScoreResult`, SCORING.md section 5): ``None`` for missing values (never NaN), floats not
 rounded, units in input order, agencies in order of first appearance.
 ``msgspec.json.encode(result)`` is the JSON of section 5.
@@ -16,17 +16,14 @@ section-5 sketch does not name (every field is documented in ``scoring/result.py
   unambitious target), ``explain`` (points above/below the city average per element and
   indicator) and ``rank_range`` (sensitivity analysis);
 * agency: ``name``, ``rank`` and ``n_units``;
-* parameters: ``w_kpi``, the KPI weight actually used (0 when no scored unit has any KPI).
+* parameters: ``w_kpi``, the KPI weight actually used (0 when no scored unit has any KPI);
+* ``period``: null here; the server sets it to the period the inputs cover.
 
 Unit ``funnel`` is the band name (``above_99.8`` … ``below_99.8``); the funnel curve itself
 follows from ``city.funnel``, ``city.sigma2_w`` and each unit's ``n`` and ``mean``.
 
 Status says what a unit shows: ``not_scored``, ``provisional``, ``unranked_no_kpi`` (would be
 ranked but has no index because its targets are not reported) or ``ranked`` (index and rank).
-
-``score(...)`` returns the same as a plain dict without the fields added with the typed
-result; it is transitional, for callers outside ``scoring/`` that still check the dict
-against their own copy of the schema.
 """
 
 from __future__ import annotations
@@ -37,7 +34,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-import msgspec
 import numpy as np
 
 from scoring.funnel import band, fit_funnel
@@ -169,7 +165,7 @@ def _interval(interval: RankInterval) -> RankIntervalOut:
     )
 
 
-def score_result(
+def score(
     units: Sequence[UnitData], kpis: Sequence[Kpi], params: Parameters | None = None
 ) -> ScoreResult:
     """Score every unit; see the module docstring and SCORING.md for the method."""
@@ -442,35 +438,3 @@ def score_result(
             for a, code in enumerate(agency_names)
         ],
     )
-
-
-# Keys that the typed result added to the dict of ``score`` (consumers outside scoring/ still
-# check the dict against their own copy of the older schema; removed once they use the Struct).
-_NEW_KEYS = {
-    "unit": ("name", "agency_name"),
-    "agency": ("name",),
-    "city": ("respondents_for_reliability_reason",),
-    "peer_group": ("respondents_for_reliability_reason",),
-}
-
-
-def score(
-    units: Sequence[UnitData], kpis: Sequence[Kpi], params: Parameters | None = None
-) -> dict[str, Any]:
-    """The result of :func:`score_result` as a plain dict in the shape of method
-    ``suara-2026.1``'s output (without the fields the typed result added).  Transitional:
-    callers move to :func:`score_result`."""
-    out: dict[str, Any] = msgspec.to_builtins(score_result(units, kpis, params))
-    del out["period"]
-    for u in out["units"]:
-        for key in _NEW_KEYS["unit"]:
-            del u[key]
-    for a in out["agencies"]:
-        for key in _NEW_KEYS["agency"]:
-            del a[key]
-    for key in _NEW_KEYS["city"]:
-        del out["city"][key]
-    for g in out["city"]["peer_groups"].values():
-        for key in _NEW_KEYS["peer_group"]:
-            del g[key]
-    return out

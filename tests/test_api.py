@@ -219,7 +219,7 @@ async def test_openapi_documents_the_public_contract(org):
                  "/api/v1/scores"):
         assert path in paths
     schemas = json.loads(r.text)["components"]["schemas"]
-    for name in ("ResponseIn", "ReceiptOut", "IkmOut", "ScoresOut", "UnitScore", "Directory"):
+    for name in ("ResponseIn", "ReceiptOut", "IkmOut", "ScoreResult", "UnitScore", "Directory"):
         assert name in schemas
     assert "/s/{counter}" not in paths
 

@@ -121,6 +121,13 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert by["KEL-OEBA"]["status"] == "provisional"
     assert by["EMPTY"]["n"] == 0 and by["EMPTY"]["status"] == "not_scored"
     assert by["DUKCAPIL"]["agency"] == "Pemkot" and by["DUKCAPIL"]["required_sample"] == 357
+    # names from the units file; the units file has no agency names
+    assert by["DUKCAPIL"]["name"] == "Dinas Kependudukan"
+    assert by["EMPTY"]["name"] == "Unit tanpa respons"
+    assert by["DUKCAPIL"]["agency_name"] is None
+    assert result["period"] is None  # offline: no period
+    for u in result["units"]:  # "ranked" only with a rank and an index
+        assert (u["status"] == "ranked") == (u["rank"] is not None and u["index"] is not None)
     # ktp_days: (2·3 − 3.5)/3 → 83.3; online_share 100 (capped), flagged? 60 > 50, no
     assert by["DUKCAPIL"]["kpi_scores"]["ktp_days"] == pytest.approx(250 / 3)
     assert by["DUKCAPIL"]["kpi_flags"] == []
@@ -319,7 +326,7 @@ def test_parser_defaults() -> None:
     assert args.format == "table" and args.seed == 0 and args.draws == 2000
     assert args.ikm_weight == "exact" and args.ikm_round is None
     assert args.w_satisfaction == 0.5
-    assert args.func is cli_score.run_to_pipe  # run, quiet on a closed pipe
+    assert args.func is cli_score.run
 
 
 def test_historical_2004_questionnaire_is_scored_with_its_own_rules(tmp_path, capsys):

@@ -3,8 +3,10 @@ aggregates, and the scores API."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
+import msgspec
 import numpy as np
 import pytest
 
@@ -16,6 +18,7 @@ from feedback.survey import submit as submission
 from feedback.survey.validate import validate
 from feedback.tables import IndicatorAudit, IndicatorValue
 from scoring.inputs import Kpi, unit_data_from_responses
+from scoring.result import ScoreResult
 from tests.support import make_client
 
 
@@ -79,6 +82,7 @@ async def test_engine_inputs_equal_inputs_built_from_raw_responses(org):
     assert np.array_equal(got.element_counts, want.element_counts)
     assert sorted(got.score_hist) == sorted(want.score_hist)
     assert got.volume == 2000 * 6 and got.agency == "dinkes" and got.peer_group == "puskesmas"
+    assert (got.name, got.agency_name) == ("UPTD Puskesmas Oesapa", "Dinas Kesehatan")
     assert units[0].score_hist == () and kpis == []
 
 
@@ -125,6 +129,11 @@ async def test_scores_api(org):
     assert body["parameters"]["seed"] == 3 and body["parameters"]["draws"] == 50
     units = {u["unit"]: u for u in body["units"]}
     assert units["pkm-oesapa"]["n"] == 12 and units["pkm-oesapa"]["status"] == "provisional"
+    # names come from the database (Unit.name, Agency.name)
+    assert units["pkm-oesapa"]["name"] == "UPTD Puskesmas Oesapa"
+    assert units["pkm-oebobo"]["name"] == "UPTD Puskesmas Oebobo"
+    assert {u["agency_name"] for u in body["units"]} == {"Dinas Kesehatan"}
+    assert [(a["agency"], a["name"]) for a in body["agencies"]] == [("dinkes", "Dinas Kesehatan")]
     assert units["pkm-oebobo"]["n"] == 0 and units["pkm-oebobo"]["status"] == "not_scored"
     assert again.json() == body
     assert custom.status_code == 200 and custom.json()["units"][1]["n"] == 12
@@ -156,6 +165,29 @@ async def test_scores_api_on_the_demo_city(empty_db):
     for u in ranked:
         assert sum(u["contributions"].values()) == pytest.approx(u["index"])
     assert body["agencies"] and body["city"]["peer_groups"]
+    assert all(u["name"] for u in body["units"]) and all(a["name"] for a in body["agencies"])
+    # The body is exactly the engine's typed result (decodes strictly into it).
+    assert msgspec.json.decode(r.content, type=ScoreResult).period is not None
+
+
+async def test_openapi_documents_the_score_result(org):
+    async with make_client() as client:
+        r = await client.get("/schema/openapi.json")
+    schemas = r.json()["components"]["schemas"]
+    unit = schemas["UnitScore"]["properties"]
+    status = unit["status"]
+    assert set(status["enum"]) == {"not_scored", "provisional", "unranked_no_kpi", "ranked"}
+    for value in status["enum"]:
+        assert f"`{value}`" in status["description"]
+    assert "between 3rd and 6th" in unit["rank_interval"]["description"]
+    assert "sensitivity" in unit["rank_range"]["description"]
+    for field in ("name", "agency_name", "funnel", "index"):
+        assert unit[field]["description"]
+    city = schemas["City"]["properties"]
+    assert "no_between_unit_variation" in str(city["respondents_for_reliability_reason"])
+    assert schemas["RankInterval"]["properties"]["p_top3"]["description"]
+    responses = r.json()["paths"]["/api/v1/scores"]["get"]["responses"]
+    assert "ScoreResult" in json.dumps(responses["200"])
 
 
 async def test_fresh_score_computations_are_rate_limited(org):

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import math
 import os
 import sys
@@ -29,6 +28,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+import msgspec
 
 from feedback.ingest.reader import (
     BadRating,
@@ -38,9 +39,10 @@ from feedback.ingest.reader import (
     parse_rating,
     read_sheet,
 )
-from scoring.engine import score
+from scoring.engine import METHOD, score
 from scoring.ikm import ELEMENTS, ELEMENTS_2004, GRADE_LABELS, elements_for
 from scoring.inputs import Kpi, Parameters, UnitData, unit_data_from_responses
+from scoring.result import AgencyScore, RankInterval, ScoreResult, UnitScore
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -85,6 +87,14 @@ CSV_COLUMNS = (
     "p_top3",
     "funnel",
 )
+
+
+STATUS_LABELS = {
+    "not_scored": "not scored",
+    "provisional": "provisional",
+    "unranked_no_kpi": "no rank: targets not reported",
+    "ranked": "ranked",
+}
 
 
 class InputError(Exception):
@@ -147,7 +157,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Compute the official IKM (PermenPANRB 14/2017) and the fair performance "
-        "index (method suara-2026.1) from CSV files, without a database.",
+        f"index (method {METHOD}) from CSV files, without a database.",
     )
     p.add_argument("--responses", required=True, metavar="R.csv", help="responses CSV")
     p.add_argument("--units", metavar="U.csv", help="units CSV (agency, peer group, volume)")
@@ -371,10 +381,9 @@ def read_kpis(path: str, known_units: set[str]) -> list[Kpi]:
     return kpis
 
 
-def load(
-    args: argparse.Namespace, regime: str = "skm2017"
-) -> tuple[list[UnitData], list[Kpi], dict[str, str]]:
-    """Read and validate every input file; returns engine units, KPIs and display names."""
+def load(args: argparse.Namespace, regime: str = "skm2017") -> tuple[list[UnitData], list[Kpi]]:
+    """Read and validate every input file; returns the engine's units (with their names from
+    the units file) and KPIs."""
     responses = read_responses(args.responses, regime)
     if args.units:
         infos = read_units(args.units)
@@ -389,13 +398,18 @@ def load(
         infos = [UnitInfo(u, None, None, None, None) for u in responses]
     units = [
         unit_data_from_responses(
-            i.unit, i.agency, i.peer_group, i.volume, responses.get(i.unit, []), regime=regime
+            i.unit,
+            i.agency,
+            i.peer_group,
+            i.volume,
+            responses.get(i.unit, []),
+            regime=regime,
+            name=i.name,
         )
         for i in infos
     ]
     kpis = read_kpis(args.kpis, {i.unit for i in infos}) if args.kpis else []
-    names = {i.unit: i.name for i in infos if i.name}
-    return units, kpis, names
+    return units, kpis
 
 
 def _first_row(path: str, unit: str, regime: str) -> int | None:
@@ -421,34 +435,32 @@ def _fmt(value: float | None, digits: int) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def _interval(u: dict[str, Any]) -> str:
-    iv = u["rank_interval"]
-    if iv["low"] is None:
+def _span(iv: RankInterval) -> str:
+    if iv.low is None:
         return ""
-    return str(iv["low"]) if iv["low"] == iv["high"] else f"{iv['low']}–{iv['high']}"
+    return str(iv.low) if iv.low == iv.high else f"{iv.low}–{iv.high}"
 
 
-def _display_order(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _display_order(units: list[UnitScore]) -> list[UnitScore]:
     """Ranked units by rank, then other units with an index (highest first), then the rest."""
-    ranked = sorted((u for u in units if u["rank"] is not None), key=lambda u: u["rank"])
+    ranked = sorted((u for u in units if u.rank is not None), key=lambda u: u.rank or 0)
     indexed = sorted(
-        (u for u in units if u["rank"] is None and u["index"] is not None),
-        key=lambda u: -u["index"],
+        (u for u in units if u.rank is None and u.index is not None),
+        key=lambda u: -(u.index or 0.0),
     )
-    rest = [u for u in units if u["index"] is None]
+    rest = [u for u in units if u.index is None]
     return ranked + indexed + rest
 
 
-def render_table(result: dict[str, Any], names: dict[str, str]) -> None:
+def render_table(result: ScoreResult) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 140)
-    params = result["parameters"]
+    params = result.parameters
     table = Table(
-        title="Suara Layanan — performance index (method suara-2026.1)",
-        caption=_caption(params["w_satisfaction"], params["w_kpi"], params["draws"],
-                         params["seed"]),
+        title=f"Suara Layanan — performance index (method {result.method})",
+        caption=_caption(params.w_satisfaction, params.w_kpi, params.draws, params.seed),
     )
     for header, justify in (
         ("Rank", "right"),
@@ -464,51 +476,57 @@ def render_table(result: dict[str, Any], names: dict[str, str]) -> None:
         ("Funnel", "left"),
     ):
         table.add_column(header, justify=justify)  # type: ignore[arg-type]
-    for u in _display_order(result["units"]):
-        grade = f"{u['grade']} {GRADE_LABELS[u['grade']]}" if u["grade"] else ""
-        label = names.get(u["unit"])
+    for u in _display_order(result.units):
+        grade = f"{u.grade} {GRADE_LABELS[u.grade]}" if u.grade else ""
         table.add_row(
-            "" if u["rank"] is None else str(u["rank"]),
-            _interval(u),
-            f"{label} ({u['unit']})" if label else u["unit"],
-            str(u["n"]),
-            _fmt(u["ikm"], 2),
+            "" if u.rank is None else str(u.rank),
+            _span(u.rank_interval),
+            f"{u.name} ({u.unit})" if u.name else u.unit,
+            str(u.n),
+            _fmt(u.ikm, 2),
             grade,
-            _fmt(u["satisfaction"], 1),
-            _fmt(u["kpi"], 1),
-            _fmt(u["index"], 1),
-            u["status"].replace("_", " "),
-            u["funnel"] or "",
+            _fmt(u.satisfaction, 1),
+            _fmt(u.kpi, 1),
+            _fmt(u.index, 1),
+            STATUS_LABELS[u.status],
+            u.funnel or "",
         )
     console.print(table)
-    agencies = [a for a in result["agencies"] if a["index"] is not None]
+    need = result.city.respondents_for_reliability
+    if need is not None:
+        console.print(f"Respondents a unit needs for reliability 0.70: {need}")
+    elif result.city.respondents_for_reliability_reason == "no_between_unit_variation":
+        console.print(
+            "The units do not differ measurably (between-unit variance 0): no number of "
+            "respondents makes a unit's own score reliable, so every score is pulled fully to "
+            "the average."
+        )
+    agencies: list[AgencyScore] = [a for a in result.agencies if a.index is not None]
     if agencies:
         at = Table(title="Agencies")
         for header in ("Rank", "Interval", "Agency", "Index"):
             at.add_column(header)
-        for a in sorted(agencies, key=lambda a: a["rank"]):
-            iv = a["rank_interval"]
-            span = (
-                ""
-                if iv["low"] is None
-                else (str(iv["low"]) if iv["low"] == iv["high"] else f"{iv['low']}–{iv['high']}")
+        for a in sorted(agencies, key=lambda a: a.rank or 0):
+            at.add_row(
+                str(a.rank),
+                _span(a.rank_interval),
+                f"{a.name} ({a.agency})" if a.name else str(a.agency),
+                _fmt(a.index, 1),
             )
-            at.add_row(str(a["rank"]), span, a["agency"], _fmt(a["index"], 1))
         console.print(at)
 
 
-def render_csv(result: dict[str, Any], names: dict[str, str]) -> None:
+def render_csv(result: ScoreResult) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for u in result["units"]:
-        iv = u["rank_interval"]
-        row = {
-            **{k: u[k] for k in CSV_COLUMNS if k in u},
-            "name": names.get(u["unit"]),
-            "rank_low": iv["low"],
-            "rank_median": iv["median"],
-            "rank_high": iv["high"],
-            "p_top3": iv["p_top3"],
+    for u in result.units:
+        iv = u.rank_interval
+        row: dict[str, Any] = {
+            **{k: getattr(u, k) for k in CSV_COLUMNS if k in UnitScore.__struct_fields__},
+            "rank_low": iv.low,
+            "rank_median": iv.median,
+            "rank_high": iv.high,
+            "p_top3": iv.p_top3,
         }
         writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
 
@@ -529,7 +547,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"suara score: invalid option: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        units, kpis, names = load(args, regime)
+        units, kpis = load(args, regime)
         result = score(units, kpis, params)
     except InputError as exc:
         print(f"suara score: {exc}", file=sys.stderr)
@@ -539,10 +557,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
 
     if args.format == "json":
-        sys.stdout.write(json.dumps(result, allow_nan=False, ensure_ascii=False, indent=2))
+        sys.stdout.write(msgspec.json.format(msgspec.json.encode(result), indent=2).decode())
         sys.stdout.write("\n")
     elif args.format == "csv":
-        render_csv(result, names)
+        render_csv(result)
     else:
-        render_table(result, names)
+        render_table(result)
     return EXIT_OK

@@ -16,7 +16,6 @@ from litestar.params import QueryParameter
 from app import i18n
 from app.web.api import ErrorOut, api_lang, error
 from app.web.clients import network_key
-from app.web.score_structs import ScoresOut, to_struct
 from feedback.clock import wita_day
 from feedback.engine import transaction
 from feedback.performance import periods
@@ -24,6 +23,7 @@ from feedback.performance.scores import score_period
 from feedback.survey import limits
 from feedback.tables import UnitDayStats
 from scoring.inputs import Parameters
+from scoring.result import ScoreResult
 
 CACHE_SECONDS = 60.0
 CACHE_SIZE = 32  # parameter sets kept per worker (a city's result is a few hundred KB)
@@ -71,7 +71,9 @@ class ScoresController(Controller):
     @get(summary="Performance index, ranks with intervals and funnel bands for a period",
          description="Either `period` (2026, 2026-S1, 2026-Q3, 2026-03) or `from` and `to` "
          "(WITA days, YYYY-MM-DD; a custom range has no KPI values, so the index is "
-         "satisfaction only). The JSON is SCORING.md section 5 plus `period`. "
+         "satisfaction only). The JSON is SCORING.md section 5 plus `period`, every field "
+         "documented in the ScoreResult schema (unit `status`: not_scored, provisional, "
+         "unranked_no_kpi or ranked). "
          "A period that has not started yet is 422 `period_not_started`; a period without "
          "any response is 404 `no_data`. Results are cached for a minute; each network may "
          "start at most 10 fresh computations a minute, then gets 429 `rate_limited` with "
@@ -92,7 +94,7 @@ class ScoresController(Controller):
         seed: Annotated[int, QueryParameter(ge=0)] = 0,
         draws: Annotated[int, QueryParameter(ge=0, le=MAX_DRAWS)] = 2000,
         w_satisfaction: Annotated[float, QueryParameter(ge=0, le=1)] = 0.5,
-    ) -> Response[ScoresOut | ErrorOut]:
+    ) -> Response[ScoreResult | ErrorOut]:
         _ = i18n.gettext(api_lang(request))
         try:
             if period:
@@ -127,7 +129,7 @@ class ScoresController(Controller):
                               "again in %(seconds)s seconds.", seconds=wait))
             refused.headers["Retry-After"] = str(wait)
             return refused
-        result = to_struct(await score_period(chosen, params))
+        result = await score_period(chosen, params)
         cache[key] = result
         return Response(result)
 

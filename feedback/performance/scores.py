@@ -2,15 +2,16 @@
 per-day aggregates (never from raw responses) and the indicator tables.
 
 Volume (the Krejcie & Morgan population and the agency weight) is the unit's
-`monthly_volume` times the period's length in months, rounded.
+`monthly_volume` times the period's length in months, rounded. Unit and agency names are
+passed to the engine, which carries them into its result.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from typing import Any
 
+import msgspec
 import numpy as np
 
 from feedback.aggregates.daily import COUNT_COLUMNS
@@ -19,6 +20,7 @@ from feedback.tables import Unit, UnitDayStats
 from scoring.engine import score
 from scoring.ikm import ELEMENTS
 from scoring.inputs import Kpi, Parameters, UnitData
+from scoring.result import PeriodInfo, ScoreResult
 
 _SUMS = ", ".join(f'SUM("{c}") AS "{c}"' for c in COUNT_COLUMNS)
 _STATS_SQL = (
@@ -44,7 +46,8 @@ async def engine_inputs(period: Period) -> tuple[list[UnitData], list[Kpi]]:
     # The three reads are independent: run them side by side (separate pool connections).
     units, stats, hist = await asyncio.gather(
         Unit.select(
-            Unit.id, Unit.code, Unit.peer_group, Unit.monthly_volume, Unit.agency.code
+            Unit.id, Unit.code, Unit.name, Unit.peer_group, Unit.monthly_volume,
+            Unit.agency.code, Unit.agency.name,
         ).order_by(Unit.code).run(),
         UnitDayStats.raw(_STATS_SQL, period.first, period.last).run(),
         UnitDayStats.raw(_HIST_SQL, period.first, period.last).run(),
@@ -64,6 +67,7 @@ async def engine_inputs(period: Period) -> tuple[list[UnitData], list[Kpi]]:
             else round(u["monthly_volume"] * period.months),
             element_counts=counts.get(u["id"], empty),
             score_hist=tuple(sorted(hists.get(u["id"], ()))),
+            name=u["name"], agency_name=u["agency.name"],
         )
         for u in units
     ]
@@ -79,11 +83,11 @@ async def engine_inputs(period: Period) -> tuple[list[UnitData], list[Kpi]]:
     return data, kpis
 
 
-async def score_period(period: Period, params: Parameters) -> dict[str, Any]:
-    """The JSON of SCORING.md section 5 for a period, with the period added."""
+async def score_period(period: Period, params: Parameters) -> ScoreResult:
+    """The engine's result (SCORING.md section 5) for a period, with the period set."""
     units, kpis = await engine_inputs(period)
     # The bootstrap is CPU work: keep the event loop free for other requests.
     result = await asyncio.to_thread(score, units, kpis, params)
-    result["period"] = {"key": period.key, "from": period.first.isoformat(),
-                        "to": period.last.isoformat()}
-    return result
+    return msgspec.structs.replace(result, period=PeriodInfo(
+        key=period.key, period_from=period.first.isoformat(),
+        period_to=period.last.isoformat()))

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+import msgspec
 import numpy as np
 
+from scoring.engine import score
 from scoring.ikm import ELEMENTS
-from scoring.inputs import UnitData, unit_data_from_responses
+from scoring.inputs import Kpi, Parameters, UnitData, unit_data_from_responses
+
+
+def score_json(
+    units: Sequence[UnitData], kpis: Sequence[Kpi], params: Parameters | None = None
+) -> dict[str, Any]:
+    """The engine's result as the JSON object it encodes to (plain dicts and lists)."""
+    return msgspec.to_builtins(score(units, kpis, params))
 
 
 def flat(answer: int, count: int) -> list[dict[str, int | None]]:

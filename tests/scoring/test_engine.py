@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from scoring.engine import METHOD, score
+from scoring.engine import METHOD
 from scoring.ikm import ELEMENTS, ELEMENTS_2004
 from scoring.inputs import Kpi, Parameters, UnitData
-from tests.scoring.builders import flat, flat_unit, random_units, unit
+from tests.scoring.builders import flat, flat_unit, random_units, score_json, unit
 
 UNIT_KEYS = {
     "unit",
@@ -70,9 +70,10 @@ def hand_city() -> tuple[list[UnitData], list[Kpi]]:
 
 def test_structure_and_json() -> None:
     units, kpis = hand_city()
-    out = score(units, kpis, Parameters(draws=50, min_ranked=10))
+    out = score_json(units, kpis, Parameters(draws=50, min_ranked=10))
     assert out["method"] == METHOD == "suara-2026.2"
-    assert set(out) == {"method", "parameters", "city", "units", "agencies"}
+    assert set(out) == {"method", "parameters", "city", "units", "agencies", "period"}
+    assert out["period"] is None  # set by the server
     params = out["parameters"]
     for key in (
         "w_satisfaction",
@@ -106,7 +107,7 @@ def test_structure_and_json() -> None:
 
 def test_hand_computed_city() -> None:
     units, kpis = hand_city()
-    out = score(units, kpis, Parameters(draws=50, min_ranked=10))
+    out = score_json(units, kpis, Parameters(draws=50, min_ranked=10))
     city = out["city"]
     assert city["sigma2_w"] == pytest.approx(5 / 27)
     assert city["tau2"] == pytest.approx(25 / 108)
@@ -166,7 +167,7 @@ def test_hand_computed_city() -> None:
 def test_status_thresholds_and_not_scored_fields() -> None:
     units, kpis = hand_city()
     units.append(flat_unit("tiny", [(4, 9)]))
-    out = score(units, kpis, Parameters(draws=20))
+    out = score_json(units, kpis, Parameters(draws=20))
     by = {u["unit"]: u for u in out["units"]}
     assert by["A"]["status"] == "provisional"  # n = 10 < 30
     assert by["A"]["rank"] is None and by["A"]["index"] is not None
@@ -191,7 +192,7 @@ def test_status_thresholds_and_not_scored_fields() -> None:
 def test_reliability_rule_makes_provisional() -> None:
     # Nearly identical units -> τ² near zero -> heavy shrinkage -> low reliability.
     units = [flat_unit(f"U{i}", [(3, 20 + i), (4, 20)]) for i in range(4)]
-    out = score(units, [], Parameters(draws=20))
+    out = score_json(units, [], Parameters(draws=20))
     for u in out["units"]:
         assert u["n"] >= 30
         assert u["reliability"] < 0.7
@@ -200,7 +201,7 @@ def test_reliability_rule_makes_provisional() -> None:
 
 def test_no_kpi_index_is_satisfaction() -> None:
     units, _ = hand_city()
-    out = score(units, [], Parameters(draws=20, min_ranked=10))
+    out = score_json(units, [], Parameters(draws=20, min_ranked=10))
     assert out["parameters"]["w_kpi"] == 0.0
     for u in out["units"]:
         assert u["index"] == pytest.approx(u["satisfaction"])
@@ -212,7 +213,7 @@ def test_no_kpi_index_is_satisfaction() -> None:
 
 def test_missing_kpi_means_no_index() -> None:
     units, kpis = hand_city()
-    out = score(units, [k for k in kpis if k.unit != "B"], Parameters(draws=20, min_ranked=10))
+    out = score_json(units, [k for k in kpis if k.unit != "B"], Parameters(draws=20, min_ranked=10))
     by = {u["unit"]: u for u in out["units"]}
     assert by["B"]["index"] is None and by["B"]["rank"] is None
     # enough evidence to be ranked, but no index: the status says so (never "ranked" here)
@@ -226,20 +227,20 @@ def test_missing_kpi_means_no_index() -> None:
 
 def test_weights_parameter() -> None:
     units, kpis = hand_city()
-    out = score(units, kpis, Parameters(draws=0, w_satisfaction=0.8, min_ranked=10))
+    out = score_json(units, kpis, Parameters(draws=0, w_satisfaction=0.8, min_ranked=10))
     a = out["units"][0]
     assert a["index"] == pytest.approx(0.8 * a["satisfaction"] + 0.2 * a["kpi"])
 
 
 def test_peer_group_targets() -> None:
     units = random_units(9, seed=4, n_range=(30, 60), peer_groups=("g",) * 6 + (None,) * 3)
-    out = score(units, [], Parameters(draws=20))
+    out = score_json(units, [], Parameters(draws=20))
     groups = out["city"]["peer_groups"]
     assert set(groups) == {"g"}
     for u in out["units"]:
         target = "g" if u["peer_group"] == "g" else "city"
         assert u["shrinkage_target"] == target
-    smaller = score(units, [], Parameters(draws=20, peer_min_units=7))
+    smaller = score_json(units, [], Parameters(draws=20, peer_min_units=7))
     assert smaller["city"]["peer_groups"] == {}
     assert {u["shrinkage_target"] for u in smaller["units"]} == {"city"}
 
@@ -248,7 +249,7 @@ def test_missing_element_in_unit() -> None:
     # Nobody in unit M answers "biaya": NRR None, IKM over the other 8, element score imputed.
     rows = [{**r, "biaya": None} for r in flat(3, 6) + flat(4, 6)]
     units = [unit("M", rows), flat_unit("N", [(2, 6), (3, 6)]), flat_unit("O", [(3, 12)])]
-    out = score(units, [], Parameters(draws=20))
+    out = score_json(units, [], Parameters(draws=20))
     m = out["units"][0]
     assert m["elements"]["biaya"]["nrr"] is None
     assert m["ikm"] == pytest.approx(87.5)
@@ -260,9 +261,9 @@ def test_missing_element_in_unit() -> None:
 
 def test_ikm_settings_pass_through() -> None:
     units = [flat_unit("A", [(3, 5), (4, 5)])]
-    out = score(units, [], Parameters(draws=0, ikm_weight="0.111", ikm_round=2))
+    out = score_json(units, [], Parameters(draws=0, ikm_weight="0.111", ikm_round=2))
     assert out["units"][0]["ikm"] == pytest.approx(87.75)
-    out = score(units, [], Parameters(draws=0, ikm_weight="0.11"))
+    out = score_json(units, [], Parameters(draws=0, ikm_weight="0.11"))
     assert out["units"][0]["ikm"] == pytest.approx(86.625)
 
 
@@ -270,23 +271,23 @@ def test_regime_2004() -> None:
     counts = np.zeros((14, 4), dtype=int)
     counts[:, 2] = 12
     data = UnitData("Old", None, None, None, counts, ((14, 42, 12),))
-    out = score([data], [], Parameters(draws=10, regime="2004"))
+    out = score_json([data], [], Parameters(draws=10, regime="2004"))
     u = out["units"][0]
     assert set(u["elements"]) == set(ELEMENTS_2004)
     assert u["ikm"] == pytest.approx(75.0)
     assert u["grade"] == "B"  # 2004 bounds: B >= 62.51
     with pytest.raises(ValueError):
-        score([data], [], Parameters(draws=10))
+        score_json([data], [], Parameters(draws=10))
 
 
 def test_empty_and_degenerate_inputs() -> None:
-    out = score([], [], Parameters(draws=10))
+    out = score_json([], [], Parameters(draws=10))
     assert out["units"] == [] and out["agencies"] == []
     assert out["city"]["mu"] is None and out["city"]["sigma2_w"] is None
     json.dumps(out, allow_nan=False)
     # every respondent identical: σ²_w = 0, still finite output
     same = [flat_unit(f"S{i}", [(3, 12)]) for i in range(3)]
-    out = score(same, [], Parameters(draws=10))
+    out = score_json(same, [], Parameters(draws=10))
     assert out["city"]["sigma2_w"] == 0.0
     json.dumps(out, allow_nan=False)
     assert all(u["shrunk_mean"] == pytest.approx(3.0) for u in out["units"])
@@ -295,19 +296,19 @@ def test_empty_and_degenerate_inputs() -> None:
 def test_input_errors() -> None:
     units, kpis = hand_city()
     with pytest.raises(ValueError, match="unknown unit"):
-        score(units, [Kpi("Z", "k", 1, 1, "higher", 1)], Parameters(draws=0))
+        score_json(units, [Kpi("Z", "k", 1, 1, "higher", 1)], Parameters(draws=0))
     with pytest.raises(ValueError, match="duplicate unit"):
-        score(units + [units[0]], [], Parameters(draws=0))
+        score_json(units + [units[0]], [], Parameters(draws=0))
     with pytest.raises(ValueError, match="collides"):
-        score(units, [Kpi("A", "waktu", 1, 1, "higher", 1)], Parameters(draws=0))
+        score_json(units, [Kpi("A", "waktu", 1, 1, "higher", 1)], Parameters(draws=0))
     with pytest.raises(ValueError, match="duplicate KPI"):
-        score(units, [kpis[0], kpis[0]], Parameters(draws=0))
+        score_json(units, [kpis[0], kpis[0]], Parameters(draws=0))
 
 
 def test_unambitious_flag_in_output() -> None:
     units, _ = hand_city()
     kpis = [Kpi("A", "k", 90, 95, "higher", 1, previous_actual=96)]
-    out = score(units, kpis, Parameters(draws=0))
+    out = score_json(units, kpis, Parameters(draws=0))
     assert out["units"][0]["kpi_flags"] == ["k"]
     assert out["units"][0]["kpi"] == pytest.approx(100.0)
 
@@ -315,9 +316,9 @@ def test_unambitious_flag_in_output() -> None:
 def test_same_seed_same_output_and_seed_matters() -> None:
     units = random_units(10, seed=9, n_range=(30, 70))
     p = Parameters(draws=100, seed=11)
-    first = score(units, [], p)
-    assert score(units, [], p) == first
-    other = score(units, [], Parameters(draws=100, seed=12))
+    first = score_json(units, [], p)
+    assert score_json(units, [], p) == first
+    other = score_json(units, [], Parameters(draws=100, seed=12))
     assert [u["rank_interval"] for u in other["units"]] != [
         u["rank_interval"] for u in first["units"]
     ]

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoring.engine import score
 from scoring.inputs import Parameters
 from scoring.intervals import DIRECT_PER_BIN, resample_unit
 from scoring.streams import stream
-from tests.scoring.builders import flat_unit, random_units
+from tests.scoring.builders import flat_unit, random_units, score_json
 
 VALUES = np.array([2.0, 3.0, 3.5, 4.0])
 
@@ -45,7 +44,7 @@ def test_streams_are_keyed() -> None:
 
 def test_rank_interval_invariants_default_draws() -> None:
     units = random_units(14, seed=5, n_range=(25, 90))
-    out = score(units, [], Parameters())  # default 2000 draws
+    out = score_json(units, [], Parameters())  # default 2000 draws
     ranked = [u for u in out["units"] if u["rank"] is not None]
     r = len(ranked)
     assert r >= 4
@@ -68,7 +67,7 @@ def test_clear_leader_has_narrow_interval() -> None:
         flat_unit("mid2", [(3, 38), (2, 12)]),
         flat_unit("low", [(2, 40), (1, 10)]),
     ]
-    out = score(units, [], Parameters(draws=300))
+    out = score_json(units, [], Parameters(draws=300))
     by = {u["unit"]: u for u in out["units"]}
     assert by["top"]["rank"] == 1
     assert by["top"]["rank_interval"]["high"] == 1
@@ -78,7 +77,7 @@ def test_clear_leader_has_narrow_interval() -> None:
 
 def test_agency_intervals() -> None:
     units = random_units(12, seed=2, n_range=(30, 80))
-    out = score(units, [], Parameters(draws=200))
+    out = score_json(units, [], Parameters(draws=200))
     agencies = [a for a in out["agencies"] if a["index"] is not None]
     assert agencies
     k = len(agencies)
@@ -88,6 +87,6 @@ def test_agency_intervals() -> None:
 
 def test_zero_draws_gives_empty_intervals() -> None:
     units = random_units(6, seed=2, n_range=(30, 80))
-    out = score(units, [], Parameters(draws=0))
+    out = score_json(units, [], Parameters(draws=0))
     assert all(set(u["rank_interval"].values()) == {None} for u in out["units"])
     assert out["city"]["mean_abs_rank_shift"] is None

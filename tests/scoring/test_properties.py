@@ -10,11 +10,10 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from scoring.engine import score
 from scoring.funnel import Z95, Z998, fit_funnel, limits
 from scoring.inputs import Kpi, Parameters, UnitData
 from scoring.targets import indicator_score
-from tests.scoring.builders import random_responses, unit
+from tests.scoring.builders import random_responses, score_json, unit
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TOL = 1e-9
@@ -73,7 +72,7 @@ def close(a: Any, b: Any) -> bool:
 @given(city_spec)
 def test_shrinkage_stays_between_mean_and_target(spec: tuple[list[Any], int, bool]) -> None:
     units, kpis = build(spec)
-    out = score(units, kpis, PARAMS)
+    out = score_json(units, kpis, PARAMS)
     for u in out["units"]:
         if u["shrunk_mean"] is None:
             continue
@@ -88,7 +87,7 @@ def test_shrinkage_stays_between_mean_and_target(spec: tuple[list[Any], int, boo
 @given(city_spec)
 def test_elements_average_and_contributions_sum(spec: tuple[list[Any], int, bool]) -> None:
     units, kpis = build(spec)
-    out = score(units, kpis, PARAMS)
+    out = score_json(units, kpis, PARAMS)
     for u in out["units"]:
         if u["satisfaction"] is not None:
             scores = [e["score"] for e in u["elements"].values()]
@@ -105,14 +104,14 @@ def test_elements_average_and_contributions_sum(spec: tuple[list[Any], int, bool
 @given(city_spec, st.randoms(use_true_random=False))
 def test_permuting_units_changes_nothing(spec: tuple[list[Any], int, bool], rnd: Any) -> None:
     units, kpis = build(spec)
-    out = score(units, kpis, PARAMS)
+    out = score_json(units, kpis, PARAMS)
     indexes = [u["index"] for u in out["units"] if u["index"] is not None]
     assume(len(set(np.round(indexes, 9))) == len(indexes))  # no ties (ties keep input order)
     order = list(range(len(units)))
     rnd.shuffle(order)
     kpi_order = list(range(len(kpis)))
     rnd.shuffle(kpi_order)
-    shuffled = score([units[i] for i in order], [kpis[i] for i in kpi_order], PARAMS)
+    shuffled = score_json([units[i] for i in order], [kpis[i] for i in kpi_order], PARAMS)
     by_name = {u["unit"]: u for u in shuffled["units"]}
     for u in out["units"]:
         assert close(u, by_name[u["unit"]])
@@ -130,10 +129,10 @@ def test_adding_unit_without_responses_changes_nothing(
     spec: tuple[list[Any], int, bool], with_kpi: bool
 ) -> None:
     units, kpis = build(spec)
-    out = score(units, kpis, PARAMS)
+    out = score_json(units, kpis, PARAMS)
     empty = UnitData("Empty", "A", "g1", 100, np.zeros((9, 4), dtype=int), ())
     extra = [Kpi("Empty", "k1", 80.0, 70.0, "higher", 1.0)] if with_kpi else []
-    more = score([*units, empty], kpis + extra, PARAMS)
+    more = score_json([*units, empty], kpis + extra, PARAMS)
     assert close(out["units"], more["units"][:-1])
     added = more["units"][-1]
     assert added["status"] == "not_scored" and added["index"] is None
@@ -180,8 +179,8 @@ def test_funnel_limits_widen_as_n_falls(
 def test_same_seed_same_intervals_and_json(spec: tuple[list[Any], int, bool], seed: int) -> None:
     units, kpis = build(spec)
     params = Parameters(draws=30, seed=seed, min_ranked=15)
-    first = score(units, kpis, params)
-    second = score(units, kpis, params)
+    first = score_json(units, kpis, params)
+    second = score_json(units, kpis, params)
     assert [u["rank_interval"] for u in first["units"]] == [
         u["rank_interval"] for u in second["units"]
     ]
@@ -194,7 +193,7 @@ def test_same_seed_same_intervals_and_json(spec: tuple[list[Any], int, bool], se
 @given(city_spec)
 def test_status_matches_what_the_unit_shows(spec: tuple[list[Any], int, bool]) -> None:
     units, kpis = build(spec)
-    out = score(units, kpis, PARAMS)
+    out = score_json(units, kpis, PARAMS)
     for u in out["units"]:
         shows_rank = u["rank"] is not None
         assert shows_rank == (u["status"] == "ranked")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from scoring import result as r
-from scoring.engine import score, score_result
+from scoring.engine import score
 from scoring.inputs import Kpi, Parameters, UnitData
 from tests.scoring.builders import flat_unit, random_units
 from tests.scoring.test_engine import CITY_KEYS, UNIT_KEYS, hand_city
@@ -49,7 +49,7 @@ def test_status_and_band_values_are_documented() -> None:
 
 def test_json_has_the_section_5_keys_and_decodes_strictly() -> None:
     units, kpis = hand_city()
-    result = score_result(units, kpis, Parameters(draws=50, min_ranked=10))
+    result = score(units, kpis, Parameters(draws=50, min_ranked=10))
     assert isinstance(result, r.ScoreResult)
     raw = msgspec.json.encode(result)
     body = msgspec.json.decode(raw)
@@ -71,25 +71,12 @@ def test_json_has_the_section_5_keys_and_decodes_strictly() -> None:
 
 
 def test_period_encodes_from_and_to() -> None:
-    result = score_result([], [], Parameters(draws=0))
+    result = score([], [], Parameters(draws=0))
     dated = msgspec.structs.replace(
         result, period=r.PeriodInfo(key="2026-S1", period_from="2026-01-01", period_to="2026-06-30")
     )
     body = msgspec.to_builtins(dated)
     assert body["period"] == {"key": "2026-S1", "from": "2026-01-01", "to": "2026-06-30"}
-
-
-def test_dict_view_is_the_struct_without_the_new_fields() -> None:
-    units = random_units(8, seed=5, n_range=(5, 60))
-    params = Parameters(draws=30)
-    full = msgspec.to_builtins(score_result(units, [], params))
-    legacy = score(units, [], params)
-    assert "period" not in legacy
-    for u, lu in zip(full["units"], legacy["units"], strict=True):
-        assert {k: v for k, v in u.items() if k not in ("name", "agency_name")} == lu
-    assert legacy["city"] == {
-        k: v for k, v in full["city"].items() if k != "respondents_for_reliability_reason"
-    } | {"peer_groups": legacy["city"]["peer_groups"]}
 
 
 def test_names_are_carried_to_units_and_agencies() -> None:
@@ -111,7 +98,7 @@ def test_names_are_carried_to_units_and_agencies() -> None:
         )
         for u in units
     ]
-    out = score_result(units, [], Parameters(draws=0))
+    out = score(units, [], Parameters(draws=0))
     assert [(u.unit, u.name, u.agency_name) for u in out.units] == [
         ("A", "Unit A", "Dinas X"),  # the agency's name comes from any of its units
         ("B", "Unit B", "Dinas X"),
@@ -119,7 +106,7 @@ def test_names_are_carried_to_units_and_agencies() -> None:
     ]
     assert [(a.agency, a.name) for a in out.agencies] == [("X", "Dinas X"), ("Y", "Dinas Y")]
     # Without names (the default) the fields are null.
-    plain = score_result(random_units(3, seed=1), [], Parameters(draws=0))
+    plain = score(random_units(3, seed=1), [], Parameters(draws=0))
     assert all(u.name is None and u.agency_name is None for u in plain.units)
     assert all(a.name is None for a in plain.agencies)
 
@@ -141,18 +128,18 @@ def test_name_errors() -> None:
         "B", "X", None, None, base.element_counts, base.score_hist, agency_name="Dinas Lain"
     )
     with pytest.raises(ValueError, match="two names"):
-        score_result([one, other], [], Parameters(draws=0))
+        score([one, other], [], Parameters(draws=0))
     orphan = UnitData(
         "C", None, None, None, base.element_counts, base.score_hist, agency_name="Dinas X"
     )
     with pytest.raises(ValueError, match="without an agency"):
-        score_result([orphan], [], Parameters(draws=0))
+        score([orphan], [], Parameters(draws=0))
 
 
 def test_tau2_zero_gives_null_respondents_with_reason() -> None:
     # Six identical units in one peer group: Q = 0, so τ² = 0 for the group and the city.
     same = [flat_unit(f"G{i}", [(3, 20), (4, 20)], peer_group="g") for i in range(6)]
-    out = score_result(same, [], Parameters(draws=20))
+    out = score(same, [], Parameters(draws=20))
     assert out.city.tau2 == 0.0
     assert out.city.respondents_for_reliability is None
     assert out.city.respondents_for_reliability_reason == "no_between_unit_variation"
@@ -163,11 +150,11 @@ def test_tau2_zero_gives_null_respondents_with_reason() -> None:
     assert all(u.status == "provisional" and u.reliability < 0.01 for u in out.units)
     # When units differ, the number is given and the reason is null.
     units, kpis = hand_city()
-    city = score_result(units, kpis, Parameters(draws=0)).city
+    city = score(units, kpis, Parameters(draws=0)).city
     assert city.respondents_for_reliability == 2
     assert city.respondents_for_reliability_reason is None
     # Without scored units there is nothing to estimate.
-    empty = score_result([flat_unit("tiny", [(4, 9)])], [], Parameters(draws=0)).city
+    empty = score([flat_unit("tiny", [(4, 9)])], [], Parameters(draws=0)).city
     assert empty.respondents_for_reliability is None
     assert empty.respondents_for_reliability_reason == "no_scored_units"
 
@@ -176,7 +163,7 @@ def test_unranked_no_kpi_on_a_mixed_city() -> None:
     """Units with enough evidence but no KPI say so, while units with KPIs are ranked."""
     units = random_units(10, seed=7, n_range=(60, 120), peer_groups=(None,))
     kpis = [Kpi(u.unit, "k", 100.0, 90.0, "higher", 1.0) for u in units[:6]]
-    out = score_result(units, kpis, Parameters(draws=40))
+    out = score(units, kpis, Parameters(draws=40))
     by = {u.unit: u for u in out.units}
     for name in [u.unit for u in units[6:]]:
         u = by[name]

@@ -48,7 +48,7 @@ import functools
 
 import numpy as np
 
-from scoring.engine import score_result
+from scoring.engine import score
 from scoring.funnel import Z95, Z998
 from scoring.inputs import Parameters, UnitData
 
@@ -99,7 +99,7 @@ def funnel_rates() -> dict[str, np.ndarray]:
     rates: dict[str, list[float]] = {"new95": [], "new998": [], "old95": [], "old998": []}
     for city in range(FUNNEL_CITIES):
         _, units = simulate_city(city)
-        result = score_result(units, [], Parameters(draws=0, seed=city))
+        result = score(units, [], Parameters(draws=0, seed=city))
         bands = [u.funnel for u in result.units]
         assert None not in bands  # every unit is scored
         rates["new95"].append(np.mean([b != "within" for b in bands]))
@@ -156,7 +156,7 @@ def test_rank_intervals_cover_the_true_ranks() -> None:
     n_ranked = 0
     for city in range(COVERAGE_CITIES):
         mu, units = simulate_city(1_000_000 + city)
-        result = score_result(units, [], Parameters(draws=COVERAGE_DRAWS, seed=city))
+        result = score(units, [], Parameters(draws=COVERAGE_DRAWS, seed=city))
         ranked = [i for i, u in enumerate(result.units) if u.status == "ranked"]
         n_ranked += len(ranked)
         true_rank = np.empty(len(ranked), dtype=int)
