@@ -326,7 +326,7 @@ def test_parser_defaults() -> None:
     assert args.format == "table" and args.seed == 0 and args.draws == 2000
     assert args.ikm_weight == "exact" and args.ikm_round is None
     assert args.w_satisfaction == 0.5
-    assert args.func is cli_score.run
+    assert args.func is cli_score.run_to_pipe  # run, quiet on a closed pipe
 
 
 def test_historical_2004_questionnaire_is_scored_with_its_own_rules(tmp_path, capsys):
