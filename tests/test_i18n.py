@@ -18,6 +18,7 @@ from babel.messages.pofile import read_po
 
 from app import i18n, survey_text
 from app.output.posters import PosterItem, StubItem, render_posters, render_stubs
+from app.output.qr import qr_svg
 from feedback.survey import skm
 from scoring.ikm import ELEMENTS
 from tests.support import make_client
@@ -246,3 +247,8 @@ def test_posters_and_stubs_are_translated():
     en_stub = shown_text(content_streams(render_stubs([stub], lang="en"))[0])
     assert "SINGLE USE" in en_stub and "Valid until 01-12-2026" in en_stub
     assert b"/Lang (en)" in render_stubs([stub], lang="en")
+
+
+def test_qr_svg_name_is_translated():
+    assert 'aria-label="Kode QR"' in qr_svg("https://example.test/s/K1")
+    assert 'aria-label="QR code"' in qr_svg("https://example.test/s/K1", lang="en")

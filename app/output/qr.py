@@ -15,6 +15,8 @@ from qrcode.constants import ERROR_CORRECT_M
 from qrcode.image.pil import PilImage
 from qrcode.image.svg import SvgPathFillImage
 
+from app import i18n
+
 BORDER_MODULES = 4
 
 
@@ -33,8 +35,9 @@ def qr_matrix(data: str) -> list[list[bool]]:
     return [[bool(cell) for cell in row] for row in make_qr(data).get_matrix()]
 
 
-def qr_svg(data: str) -> str:
-    """Standalone SVG document (no XML declaration) that scales to its container.
+def qr_svg(data: str, lang: str = "id") -> str:
+    """Standalone SVG document (no XML declaration) that scales to its container; its
+    accessible name is in ``lang`` (Indonesian by default).
 
     Uses qrcode's single-path SVG factory (the variant with a white background, so the
     code stays scannable on dark or coloured pages). The fixed width/height are removed:
@@ -45,7 +48,8 @@ def qr_svg(data: str) -> str:
         svg.attrib.pop(attribute, None)
     svg.set("shape-rendering", "crispEdges")
     svg.set("role", "img")
-    svg.set("aria-label", "Kode QR")
+    _ = i18n.gettext(lang)
+    svg.set("aria-label", _("QR code"))
     return ET.tostring(svg, encoding="unicode")
 
 
