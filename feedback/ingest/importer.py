@@ -633,7 +633,7 @@ async def import_file(
         new = [r for r in valid if r.key not in existing]
         report.already_imported = len(valid) - len(new)
         report.superseded = len(old)
-        report.reinstated = len(_to_reinstate(existing))
+        report.reinstated = len(_to_reinstate(existing, valid))
         _count(report, new)
         return report
 
@@ -644,8 +644,8 @@ async def import_file(
         await _exclude(old, f"{SUPERSEDED} {source!r} imported again on "
                             f"{moment.astimezone(WITA):%Y-%m-%d %H:%M} WITA "
                             f"(file {sheet.digest[:12]})")
-        back = _to_reinstate(existing)
-        await _reinstate(back)
+        back = await _stored_rows(_to_reinstate(existing, valid), _ROW_COLUMNS)
+        await _reinstate(list(back.values()))
         new = [r for r in valid if r.key not in existing]
         stored, concurrent = await _insert(engine, new, catalog.questionnaire_id, progress)
         await aggregates.apply(aggregates.deltas(
@@ -664,6 +664,7 @@ SUPERSEDED = "superseded: source"  # excluded_reason prefix of rows of a superse
 SOURCE_LENGTH = 200
 _FIND_SQLITE = 1000
 _FIND_PG = 20_000
+_KEY_COLUMNS = '"submission_key", "excluded", "excluded_reason"'
 _ROW_COLUMNS = ('"id", "unit", "submitted_at", "answers", "excluded", "excluded_reason", '
                 '"submission_key"')
 
@@ -710,18 +711,20 @@ async def _record_import(source: str, sheet: Sheet, moment: datetime) -> None:
                     source, sheet.digest, last_row, moment)
 
 
-async def _stored_rows(keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The stored responses with these submission keys, by key (inside a transaction)."""
+async def _stored_rows(keys: Sequence[str], columns: str = _KEY_COLUMNS
+                       ) -> dict[str, dict[str, Any]]:
+    """The stored responses with these submission keys, by key (inside a transaction):
+    key and exclusion, or the given columns."""
     found: dict[str, dict[str, Any]] = {}
     if is_sqlite():
         for start in range(0, len(keys), _FIND_SQLITE):
             chunk = keys[start:start + _FIND_SQLITE]
-            rows = await sql.fetch(f'SELECT {_ROW_COLUMNS} FROM "response" WHERE '
+            rows = await sql.fetch(f'SELECT {columns} FROM "response" WHERE '
                                    f'"submission_key" IN ({", ".join("?" * len(chunk))})',
                                    *chunk)
             found.update((r["submission_key"], r) for r in rows)
         return found
-    columns = ", ".join(f"r.{c.strip()}" for c in _ROW_COLUMNS.split(","))
+    columns = ", ".join(f"r.{c.strip()}" for c in columns.split(","))
     for start in range(0, len(keys), _FIND_PG):
         rows = await sql.fetch(f'SELECT {columns} FROM unnest(?::varchar[]) AS k("key") '
                                'JOIN "response" AS r ON r."submission_key" = k."key"',
@@ -736,13 +739,14 @@ async def _superseded_rows(previous: _Previous | None, digest: str) -> list[dict
     if previous is None or previous.digest == digest:
         return []
     keys = [submission_key(previous.digest, n) for n in range(2, previous.last_row + 1)]
-    return [r for r in (await _stored_rows(keys)).values() if not r["excluded"]]
+    return [r for r in (await _stored_rows(keys, _ROW_COLUMNS)).values() if not r["excluded"]]
 
 
-def _to_reinstate(existing: Mapping[str, Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Rows of this very file that a later import of its source had superseded."""
-    return [r for r in existing.values()
-            if r["excluded"] and (r["excluded_reason"] or "").startswith(SUPERSEDED)]
+def _to_reinstate(existing: Mapping[str, Mapping[str, Any]], valid: Sequence[ValidRow]
+                  ) -> list[str]:
+    """Keys of rows of this very file that a later import of its source had superseded."""
+    return [r.key for r in valid if (s := existing.get(r.key)) is not None and s["excluded"]
+            and (s["excluded_reason"] or "").startswith(SUPERSEDED)]
 
 
 def _aggregate_rows(rows: Iterable[Mapping[str, Any]]
