@@ -153,6 +153,34 @@ async def test_columns_left_out_keep_the_stored_values(org, tmp_path):
     assert not report.rejections
     assert counts(report, "counter") == (0, 0, 1) and counts(report, "unit") == (0, 0, 1)
     assert await snapshot() == before
+    # Only kind, code, name: renames, nothing else changes.
+    rows = [["unit", "pkm-a", "Puskesmas A Baru"], ["counter", "LOKETA01", "Loket Satu"]]
+    report = await import_org(write(tmp_path / "c.csv", rows, header=REQUIRED_ONLY))
+    assert not report.rejections, report.rejections
+    assert counts(report, "unit") == (0, 1, 0) and counts(report, "counter") == (0, 1, 0)
+    unit = await Unit.select().where(Unit.code == "pkm-a").first()
+    counter = await Counter.select().where(Counter.code == "LOKETA01").first()
+    assert (unit["name"], unit["peer_group"], unit["monthly_volume"]) == (
+        "Puskesmas A Baru", "puskesmas", 1200)
+    assert counter["name"] == "Loket Satu"
+    assert counter["opening_hours"] == "mon-fri 08:00-15:30; sat 08:00-12:00"
+
+
+REQUIRED_ONLY = ("kind", "code", "name")
+
+
+@pytest.mark.parametrize(("header", "cells", "column"), [
+    (REQUIRED_ONLY, ["unit", "pkm-new", "Baru"], "agency"),
+    (("kind", "code", "name", "agency"), ["unit", "pkm-new", "Baru", "dinkes"], "peer_group"),
+    (REQUIRED_ONLY, ["counter", "", "Loket Baru"], "unit"),
+    (REQUIRED_ONLY, ["counter", "NEWCODE1", "Loket Baru"], "unit"),
+    (("kind", "code", "name", "unit"), ["service", "gigi", "Gigi", "pkm-oesapa"], "name_en"),
+    (REQUIRED_ONLY, ["service", "umum", "Umum"], "unit"),
+])
+async def test_new_items_need_their_columns(org, tmp_path, header, cells, column):
+    path = write(tmp_path / "new.csv", [cells], header=header)
+    report = await import_org(path)
+    assert [(r.row, r.column) for r in report.rejections] == [(2, column)], report.rejections
 
 
 async def test_a_unit_may_move_to_another_agency(org, tmp_path):

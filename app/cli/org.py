@@ -56,12 +56,13 @@ def cmd_import(args: argparse.Namespace) -> int:
             console.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)
             console.print("Nothing was imported.")
             return EXIT_BAD_FILE
-        except Exception as exc:
-            if not is_integrity_error(exc):
-                raise
-            console.print(f"[red]{escape(str(args.file))}: the database refused the change "
-                          f"({escape(str(exc))}); the organisation may have been changed at "
-                          "the same time. Nothing was imported: try again.[/red]",
+        except Exception as exc:  # the transaction rolled back: nothing was written
+            if is_integrity_error(exc):
+                why = (f"the database refused the change ({exc}); the organisation may "
+                       "have been changed at the same time. Nothing was imported: try again.")
+            else:
+                why = f"import failed ({type(exc).__name__}: {exc}). Nothing was imported."
+            console.print(f"[red]{escape(str(args.file))}: {escape(why)}[/red]",
                           soft_wrap=True)
             return EXIT_REJECTED
         clear_counter_cache()

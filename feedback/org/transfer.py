@@ -21,8 +21,10 @@ the rows may come in any order. Columns (header row, names case-insensitive):
 | `active` | - | 1/0 (empty: 1) | 1/0 (empty: 1) | 1/0 (empty: 1) |
 
 `kind`, `code` and `name` are required in the header; a column left out of the header keeps
-the stored values (new items get the defaults), while a column that is present is applied
-as written (an empty `volume`, `kecamatan` or `hours` clears it). A cell in a column that
+the stored values (new items get the defaults; a new item whose required column is left out
+is rejected), while a column that is present is applied as written (an empty `volume`,
+`kecamatan` or `hours` clears it). A service row always needs `unit`, a counter row without
+a code too. A cell in a column that
 its kind does not use must be empty. Booleans: 1/0, yes/no, true/false, ya/tidak.
 
 Items are matched by code: agencies and units by their code, services by unit and code,
@@ -214,8 +216,10 @@ def _check_row(number: int, cells: dict[str, str], present: set[str]) -> _Row:
         values["name"] = name
     elif kind == "unit":
         values["name"] = name
-        parent = get("agency", _code)
-        values["peer_group"] = get("peer_group", _name, 40)
+        if "agency" in present:
+            parent = get("agency", _code)
+        if "peer_group" in present:
+            values["peer_group"] = get("peer_group", _name, 40)
         if "volume" in present:
             values["monthly_volume"] = get("volume", _volume)
         if "kecamatan" in present:
@@ -224,7 +228,8 @@ def _check_row(number: int, cells: dict[str, str], present: set[str]) -> _Row:
             values["active"] = get("active", _flag, True)
     elif kind == "counter":
         values["name"] = name
-        parent = get("unit", _code)
+        if "unit" in present:
+            parent = get("unit", _code)
         if "kiosk" in present:
             values["is_kiosk"] = get("kiosk", _flag, False)
         if "hours" in present:
@@ -234,8 +239,9 @@ def _check_row(number: int, cells: dict[str, str], present: set[str]) -> _Row:
             values["active"] = get("active", _flag, True)
     else:
         values["name_id"] = name
-        parent = get("unit", _code)
-        values["name_en"] = get("name_en", _name, NAME_LENGTH[kind])
+        parent = get("unit", _code)  # part of a service's identity: always needed
+        if "name_en" in present:
+            values["name_en"] = get("name_en", _name, NAME_LENGTH[kind])
         if "active" in present:
             values["active"] = get("active", _flag, True)
     if errors:
@@ -338,6 +344,16 @@ def _plan(path: str, rows: list[_Row], stored: _Stored
             return False
         return True
 
+    def needed(row: _Row, columns: tuple[str, ...]) -> bool:
+        """False (and a rejection) when a column a new item needs is not in the file."""
+        given = {"agency": row.parent, "unit": row.parent}
+        for column in columns:
+            key = {"peer_group": "peer_group", "name_en": "name_en"}.get(column)
+            if (given.get(column) if key is None else row.values.get(key)) is None:
+                reject(row, column, f"a new {row.kind} needs it: add the {column} column")
+                return False
+        return True
+
     def upsert(row: _Row, current: dict[str, Any] | None, values: dict[str, Any]) -> _Change:
         if current is None:
             return _Change(row, "created", None, values)
@@ -351,13 +367,17 @@ def _plan(path: str, rows: list[_Row], stored: _Stored
     for row in by_kind["unit"]:
         if not first(row, ("unit", row.code), "code", f"unit {row.code!r}"):
             continue
-        if row.parent not in agencies_in_file and row.parent not in stored.agencies:
+        current = stored.units.get(row.code)
+        if current is None and not needed(row, ("agency", "peer_group")):
+            continue
+        values = dict(row.values)
+        if row.parent is None:
+            pass  # no agency column: the stored unit keeps its agency
+        elif row.parent not in agencies_in_file and row.parent not in stored.agencies:
             reject(row, "agency", f"unknown agency {row.parent!r} (not in this file and not "
                                   "stored)")
             continue
-        current = stored.units.get(row.code)
-        values = dict(row.values)
-        if current is not None and agency_codes.get(current["agency"]) == row.parent:
+        elif current is not None and agency_codes.get(current["agency"]) == row.parent:
             values["agency"] = current["agency"]
         else:
             values["agency"] = ("code", row.parent)  # resolved when written
@@ -365,6 +385,12 @@ def _plan(path: str, rows: list[_Row], stored: _Stored
 
     def unit_of(row: _Row) -> tuple[bool, int | None]:
         """(known, stored unit id) of a counter or service row."""
+        if row.parent is None and row.kind == "counter" and row.code in stored.counters:
+            return True, stored.counters[row.code]["unit"]  # no unit column: kept
+        if row.parent is None:
+            reject(row, "unit", "a counter without its code needs its unit: add the unit "
+                                "column")
+            return False, None
         stored_unit = stored.units.get(row.parent or "")
         if stored_unit is None and row.parent not in units_in_file:
             reject(row, "unit", f"unknown unit {row.parent!r} (not in this file and not "
@@ -426,6 +452,8 @@ def _plan(path: str, rows: list[_Row], stored: _Stored
                      f"service {row.code!r} of unit {row.parent!r}"):
             continue
         current = None if unit_id is None else stored.services.get((unit_id, row.code or ""))
+        if current is None and not needed(row, ("name_en",)):
+            continue
         values = dict(row.values)
         if current is None:
             values["code"] = row.code
