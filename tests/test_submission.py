@@ -248,3 +248,119 @@ async def test_retention_erases_old_device_codes(org):
     assert rows == [{"submission_key": "old-response-1", "device_hash": None},
                     {"submission_key": "new-response-1", "device_hash": "dev-new"}]
     assert await DeviceSeen.count() == 1
+
+
+async def test_receipt_clashes_in_a_batch_get_fresh_codes(org, monkeypatch):
+    """Two items of a batch draw receipts already stored: both are stored with new codes,
+    the others keep theirs; receipts stay unique, aggregates count every stored item."""
+    from feedback.survey import receipts
+
+    counter = await load_counter(org.kiosk)
+    draft = validate(counter, FULL)
+    now = datetime.now(UTC)
+
+    def item(key):
+        return submission.Pending(counter=counter, draft=draft, channel="kiosk", lang="id",
+                                  submission_key=key, now=now)
+
+    seed = await submission.store_batch([item("seed-0000"), item("seed-0001")], _policy())
+    taken = [o.receipt.receipt for o in seed]
+    real, calls = receipts.new_receipts, []
+
+    def clashing(n, rng=None):
+        calls.append(n)
+        codes = real(n)
+        if len(calls) == 1:
+            codes[1], codes[3] = taken
+        return codes
+
+    monkeypatch.setattr(receipts, "new_receipts", clashing)
+    out = await submission.store_batch([item(f"batch-{i:04d}") for i in range(5)], _policy())
+    assert calls == [5, 2]
+    assert all(isinstance(o, outcomes.Stored) for o in out)
+    got = {o.receipt.receipt for o in out}
+    assert len(got) == 5 and not got & set(taken)
+    rows = await Response.select(Response.submission_key, Response.receipt)
+    assert len({r["receipt"] for r in rows}) == 7
+    assert {r["submission_key"]: r["receipt"] for r in rows if r["submission_key"]
+            .startswith("batch")} == {f"batch-{i:04d}": o.receipt.receipt
+                                      for i, o in enumerate(out)}
+    assert (await UnitDayStats.select(UnitDayStats.n).first())["n"] == 7
+
+
+async def test_receipt_clashes_give_up_after_bounded_attempts(org, monkeypatch):
+    from feedback.survey import receipts, responses
+
+    counter = await load_counter(org.kiosk)
+    draft = validate(counter, FULL)
+    now = datetime.now(UTC)
+    (seed,) = await submission.store_batch([submission.Pending(
+        counter=counter, draft=draft, channel="kiosk", lang="id", submission_key="seed-0000",
+        now=now)], _policy())
+    calls = []
+
+    def always(n, rng=None):
+        calls.append(n)
+        return [seed.receipt.receipt] * n
+
+    monkeypatch.setattr(receipts, "new_receipts", always)
+    out = await submission.store_one(submission.Pending(
+        counter=counter, draft=draft, channel="kiosk", lang="id", submission_key="other-000",
+        now=now), _policy())
+    assert out == outcomes.Conflict()
+    assert len(calls) == responses.RECEIPT_ATTEMPTS
+    assert await Response.count() == 1
+    assert (await UnitDayStats.select(UnitDayStats.n).first())["n"] == 1
+
+
+def test_one_receipt_generator_distinct_and_reproducible():
+    import numpy as np
+
+    from feedback.survey.receipts import RECEIPT_ALPHABET, RECEIPT_LENGTH, new_receipts
+
+    codes = new_receipts(5000)
+    assert len(set(codes)) == 5000
+    assert all(len(c) == RECEIPT_LENGTH and set(c) <= set(RECEIPT_ALPHABET) for c in codes)
+    seeded = new_receipts(100, np.random.default_rng(3))
+    assert seeded == new_receipts(100, np.random.default_rng(3)) and len(set(seeded)) == 100
+
+
+def test_one_text_cleaner_and_one_row_encoder_for_form_and_import():
+    from feedback.ingest import importer
+    from feedback.survey import responses, text
+
+    assert importer.clean_text is text.clean_text
+    assert validate(COUNTER, FULL, comment="a\x00b\n").comment == "ab"
+    row = responses.row(counter_id=1, unit_id=2, questionnaire_id=3, service_id=None,
+                        answers={"waktu": 3}, channel="qr", lang="id",
+                        submitted_at=datetime(2026, 1, 1, tzinfo=UTC), receipt="ABCD2345",
+                        submission_key="k" * 10)
+    assert len(row) == len(responses.COLUMNS)
+    named = dict(zip([c for c, _ in responses.COLUMNS], row, strict=True))
+    assert named["answered"] == 1 and named["counted"] is False
+    assert json.loads(named["answers"]) == {"waktu": 3} and named["flags"] == "[]"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+async def test_writer_answers_an_integrity_error_with_conflict(org, monkeypatch, kind):
+    import sqlite3
+
+    import asyncpg
+
+    from feedback.survey import writer as writer_module
+
+    async def clash(items, policy):
+        if kind == "sqlite":
+            raise sqlite3.IntegrityError("UNIQUE constraint failed: response.receipt")
+        raise asyncpg.UniqueViolationError("duplicate key value")
+
+    monkeypatch.setattr(writer_module, "store_batch", clash)
+    counter = await load_counter(org.kiosk)
+    writer = Writer(_policy())
+    try:
+        out = await writer.submit(submission.Pending(
+            counter=counter, draft=validate(counter, FULL), channel="kiosk", lang="id",
+            submission_key="clash-0001", now=datetime.now(UTC)))
+    finally:
+        await writer.close()
+    assert out == outcomes.Conflict()
