@@ -275,3 +275,50 @@ async def test_integrity_errors_are_409_not_500(org, engine_error):
     assert r.status_code == 409
     assert r.json()["error"] == "conflict"
     assert "kirim sekali lagi" in r.json()["message"]
+
+
+async def test_api_kiosk_channel_does_not_skip_the_device_interval(org):
+    """Only a counter configured as a kiosk skips the device interval, whatever `channel`
+    the client names: three in a row from one device on a normal counter are 201, 429, 429."""
+    async with make_client() as client:
+        normal = [await client.post("/api/v1/responses",
+                                    json=body(counter=org.counter, channel="kiosk"))
+                  for _ in range(3)]
+        kiosk = [await client.post("/api/v1/responses",
+                                   json=body(counter=org.kiosk, channel="kiosk"))
+                 for _ in range(3)]
+    assert [r.status_code for r in normal] == [201, 429, 429]
+    assert normal[1].json()["error"] == "too_soon"
+    assert int(normal[1].headers["retry-after"]) == 15 * 60
+    assert [r.status_code for r in kiosk] == [201, 201, 201]
+
+
+async def test_api_receipt_clash_is_retried_and_an_unresolvable_one_is_409(org, monkeypatch):
+    from feedback.survey import receipts
+
+    async with make_client() as client:
+        first = await client.post("/api/v1/responses", json=body(counter=org.kiosk))
+        taken = first.json()["receipt"]
+        real, calls = receipts.new_receipts, []
+
+        def clashing(n, rng=None):
+            calls.append(n)
+            return [taken] + real(n - 1) if len(calls) == 1 else real(n)
+
+        monkeypatch.setattr(receipts, "new_receipts", clashing)
+        retried = await client.post("/api/v1/responses", json=body(counter=org.kiosk))
+        monkeypatch.setattr(receipts, "new_receipts", lambda n, rng=None: [taken] * n)
+        refused = await client.post("/api/v1/responses",
+                                    json=body(counter=org.kiosk, idempotency_key="again-001"))
+    assert retried.status_code == 201 and retried.json()["receipt"] != taken
+    assert calls == [1, 1]
+    assert refused.status_code == 409 and refused.json()["error"] == "conflict"
+    assert await Response.count() == 2
+
+
+async def test_openapi_documents_every_submission_status(org):
+    async with make_client() as client:
+        r = await client.get("/schema/openapi.json")
+    documented = r.json()["paths"]["/api/v1/responses"]["post"]["responses"]
+    assert {"200", "201", "400", "404", "409", "422", "429"} <= set(documented)
+    assert "Retry-After" in documented["429"]["description"]
