@@ -48,11 +48,6 @@ def new_receipts(n: int, rng: Any = None) -> list[str]:
     return codes
 
 
-def new_receipt() -> str:
-    """One receipt code."""
-    return new_receipts(1)[0]
-
-
 def display(receipt: str) -> str:
     """A receipt as shown and printed: two groups of four (`ABCD-EF23`)."""
     return f"{receipt[:4]}-{receipt[4:]}"
