@@ -66,6 +66,7 @@ from feedback.ingest.reader import (
     BadRating,
     Progress,
     ReadError,
+    Rejection,
     Sheet,
     parse_rating,
     read_sheet,
@@ -207,17 +208,6 @@ async def load_catalog() -> Catalog:
 
 
 # ---------------------------------------------------------------------------- row checks
-
-
-@dataclass(frozen=True)
-class Rejection:
-    path: str
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.row}: {self.column}: {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)

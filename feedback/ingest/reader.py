@@ -37,6 +37,7 @@ __all__ = [
     "BadRating",
     "Progress",
     "ReadError",
+    "Rejection",
     "Sheet",
     "cell_text",
     "check_columns",
@@ -95,6 +96,20 @@ class Sheet:
         for number, cells in self.rows:
             yield number, {name: cell_text(cells[i]) if i < len(cells) else ""
                            for name, i in columns}
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One problem in one data row, printed as `FILE:ROW: column: reason` (the header is
+    row 1), the format every command uses for row errors."""
+
+    path: str
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.row}: {self.column}: {self.reason}"
 
 
 def is_empty(value: Any) -> bool:

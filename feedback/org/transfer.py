@@ -47,7 +47,7 @@ from os import PathLike
 from typing import Any
 
 from feedback.engine import transaction
-from feedback.ingest.reader import Sheet, cell_text, is_empty, read_table, shown
+from feedback.ingest.reader import Rejection, Sheet, cell_text, is_empty, read_table, shown
 from feedback.org.codes import COUNTER_CODE, new_counter_code, new_counter_secret
 from feedback.org.hours import HoursError, parse_hours
 from feedback.tables import Agency, Counter, Service, Unit
@@ -80,17 +80,6 @@ _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _TRUE = {"1", "yes", "y", "true", "ya"}
 _FALSE = {"0", "no", "n", "false", "tidak"}
 ACTIONS = ("created", "updated", "unchanged")
-
-
-@dataclass(frozen=True)
-class Rejection:
-    path: str
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.row}: {self.column}: {self.reason}"
 
 
 @dataclass
