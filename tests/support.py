@@ -8,6 +8,7 @@ from pathlib import Path
 
 from piccolo.engine.postgres import PostgresEngine
 
+from feedback.accounts.tables import SignInThrottle, StaffSession, StaffUser
 from feedback.org.counters import clear_counter_cache
 from feedback.setup import migrate
 from feedback.tables import (
@@ -42,7 +43,10 @@ async def reset_database(engine) -> None:
 
 
 async def wipe_rows() -> None:
-    for table in (TicketToken, UnitDayScore, UnitDayStats, Response, DeviceSeen, RateWindow,
+    # Staff users first (they name counters, units and agencies); the audit log is
+    # append-only and is never wiped: tests look at rows added after a mark.
+    for table in (StaffSession, SignInThrottle, StaffUser,
+                  TicketToken, UnitDayScore, UnitDayStats, Response, DeviceSeen, RateWindow,
                   IndicatorAudit, IndicatorValue, Indicator, Counter, Service, Unit, Agency,
                   ImportSource):
         await table.delete(force=True)

@@ -26,6 +26,9 @@ from app.web.citizen import CitizenController, not_found_page
 from app.web.page import page_context
 from app.web.qr_routes import QrController
 from app.web.scores_api import ScoresController, new_score_cache
+from app.web.staff import auth as staff_auth
+from app.web.staff.errors import staff_error
+from app.web.staff.routes import STAFF_ROUTES
 from feedback import engine as db
 from feedback.survey.submit import Policy
 from feedback.survey.writer import Writer
@@ -79,7 +82,14 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def _is_staff(request: Request) -> bool:
+    path = request.url.path
+    return path == "/staf" or path.startswith("/staf/")
+
+
 def _handle_http(request: Request, exc: HTTPException) -> Response[Any]:
+    if _is_staff(request):
+        return staff_error(request, exc)
     lang = api_lang(request) if _is_api(request) else i18n.pick(request.query_params.get("lang"))
     _ = i18n.gettext(lang)
     status = exc.status_code
@@ -117,6 +127,8 @@ def _handle_error(request: Request, exc: Exception) -> Response[Any]:
     if db.is_integrity_error(exc):
         return _handle_http(request, HTTPException(status_code=409, detail="conflict"))
     request.logger.exception("unhandled error")
+    if _is_staff(request):
+        return staff_error(request, HTTPException(status_code=500, detail="server error"))
     lang = api_lang(request) if _is_api(request) else i18n.pick(request.query_params.get("lang"))
     _ = i18n.gettext(lang)
     text = _("Something went wrong on our side. Please try again.")
@@ -155,11 +167,15 @@ def create_app(
     )
     i18n.install(jinja)
     docs_assets, docs_plugin = _docs_routes()
+    staff = staff_auth.setup(settings)
     app = Litestar(
         route_handlers=[
             CitizenController, ApiController, ScoresController, QrController, live, health,
-            favicon, docs_assets,
+            favicon, docs_assets, *STAFF_ROUTES,
         ],
+        # Sessions and CSRF apply to /staf paths only (citizen pages and the API get none).
+        middleware=staff["middleware"],
+        stores=staff["stores"],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja)),
         # Pages are compressed (the 14 KB budget); API bodies are small JSON, not worth it.
         compression_config=CompressionConfig(backend="gzip", minimum_size=500,
@@ -182,4 +198,5 @@ def create_app(
     # SQLite has one writer at a time: a second writer task would only wait for the lock.
     app.state.writer = Writer(app.state.policy, tasks=1 if db.is_sqlite(engine) else 2)
     app.state.score_cache = new_score_cache()
+    app.state.staff_clock = staff["clock"]
     return app

@@ -1,0 +1,8 @@
+"""Every staff route handler, registered by app/web/main.py (add new staff controllers
+here)."""
+
+from __future__ import annotations
+
+from app.web.staff.signin import SignInController
+
+STAFF_ROUTES = [SignInController]
