@@ -15,9 +15,12 @@ class Settings(msgspec.Struct, frozen=True):
     device_interval: timedelta = timedelta(minutes=15)
     token_ttl: timedelta = timedelta(hours=24)
     rate_limit: int = 60  # submissions per minute from one network address
-    kiosk_return_seconds: int = 8
+    kiosk_return_seconds: int = 20
     device_retention_days: int = 90
     trust_proxy: bool = False
+    # Dashboards show a breakdown group (counter, service, profile category) only with at
+    # least this many counted responses.
+    min_group: int = 10
 
 
 def _int(name: str, default: int) -> int:
@@ -46,7 +49,8 @@ def from_env() -> Settings:
         device_interval=timedelta(seconds=_int("SUARA_DEVICE_INTERVAL", 900)),
         token_ttl=timedelta(hours=_int("SUARA_TOKEN_TTL_HOURS", 24)),
         rate_limit=_int("SUARA_RATE_LIMIT", 60),
-        kiosk_return_seconds=_int("SUARA_KIOSK_RETURN", 8),
+        kiosk_return_seconds=_int("SUARA_KIOSK_RETURN", 20),
         device_retention_days=_int("SUARA_DEVICE_RETENTION_DAYS", 90),
         trust_proxy=os.environ.get("SUARA_TRUST_PROXY", "") in ("1", "true", "yes"),
+        min_group=max(1, _int("SUARA_MIN_GROUP", 10)),
     )

@@ -180,7 +180,12 @@ async def test_kiosk_is_exempt_and_returns_to_a_fresh_form(org):
             assert r.status_code == 303
             locations.append(r.headers["location"])
         thanks = await client.get(locations[-1])
-    assert f'http-equiv="refresh" content="8;url=/k/{org.kiosk}?lang=id"' in thanks.text
+    # The return timer is a script with a visible countdown and a "more time" button
+    # (WCAG 2.2.1); never a timed meta refresh.
+    assert 'http-equiv="refresh"' not in thanks.text
+    assert '<script src="/static/kiosk.js" defer></script>' in thanks.text
+    assert f'data-url="/k/{org.kiosk}?lang=id" data-seconds="20"' in thanks.text
+    assert "<span data-left>20</span>" in thanks.text
     rows = await Response.select(Response.channel)
     assert [r["channel"] for r in rows] == ["kiosk"] * 3
 

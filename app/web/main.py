@@ -49,6 +49,16 @@ def favicon() -> bytes:
     return _FAVICON
 
 
+_KIOSK_JS = (STATIC_DIR / "kiosk.js").read_bytes()
+
+
+@get("/static/kiosk.js", include_in_schema=False, media_type="text/javascript",
+     cache_control=CacheControlHeader(public=True, max_age=24 * 3600), sync_to_thread=False)
+def kiosk_js() -> bytes:
+    """The kiosk thank-you page's return timer (the only script on the citizen side)."""
+    return _KIOSK_JS
+
+
 def _docs_routes() -> tuple[Any, SwaggerRenderPlugin]:
     from openapi_ui_bundles import swagger_ui
 
@@ -171,7 +181,7 @@ def create_app(
     app = Litestar(
         route_handlers=[
             CitizenController, ApiController, ScoresController, QrController, live, health,
-            favicon, docs_assets, *STAFF_ROUTES,
+            favicon, kiosk_js, docs_assets, *STAFF_ROUTES,
         ],
         # Sessions and CSRF apply to /staf paths only (citizen pages and the API get none).
         middleware=staff["middleware"],
