@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli import imports, kpis, org, printing, score, serve
+from app.cli import imports, kpis, org, printing, score, serve, users
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_parser(sub)
     imports.add_parser(sub)
     org.add_parsers(sub)
+    users.add_parsers(sub)
     return parser
 
 

@@ -31,6 +31,21 @@ async def _load_demo(engine: Any, responses: int, seed: int) -> None:
                   f"{summary.indicators} performance indicators.")
 
 
+async def _demo_accounts() -> None:
+    """One staff account per role, with random passwords, printed once."""
+    from feedback.accounts.demo import create_demo_accounts
+
+    made = await create_demo_accounts()
+    if not made:
+        return
+    console.print("Demo staff accounts (sign in at /staf/masuk; the passwords are shown "
+                  "only now):", highlight=False)
+    for account in made:
+        scope = f" ({account.scope_code})" if account.scope_code else ""
+        console.print(f"  {account.role:<8} {account.email:<24} {account.password}{scope}",
+                      highlight=False, soft_wrap=True)
+
+
 async def _is_empty() -> bool:
     from feedback.tables import Agency
 
@@ -53,6 +68,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                           "loaded into an empty database.[/red]")
             return 1
         await _load_demo(engine, args.responses, args.seed)
+        await _demo_accounts()
         return 0
 
     return run_with_database(job)
@@ -75,6 +91,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         await migrate_first(engine, announce=True)
         if args.demo and await _is_empty():
             await _load_demo(engine, args.demo_responses, 2026)
+            await _demo_accounts()
         await purge(datetime.now(UTC), timedelta(days=settings.device_retention_days),
                     settings.device_interval)
         return 0

@@ -147,7 +147,7 @@ async def resolve_scope(role: str, code: str | None) -> dict[Any, Any]:
     wanted = code.upper() if kind == "counter" else code
     row = await table.select(table.id).where(table.code == wanted).first()
     if row is None:
-        raise AccountError("unknown_scope", kind=kind, code=code)
+        raise AccountError("unknown_scope", kind=kind, value=code)
     values[column] = row["id"]
     return values
 
