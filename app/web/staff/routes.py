@@ -3,6 +3,8 @@ here)."""
 
 from __future__ import annotations
 
+from app.web.staff.admin import AdminUsersController
+from app.web.staff.city import CityController
 from app.web.staff.signin import SignInController
 
-STAFF_ROUTES = [SignInController]
+STAFF_ROUTES = [SignInController, AdminUsersController, CityController]
