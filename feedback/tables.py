@@ -203,6 +203,56 @@ class UnitDayScore(Table):
     count = Integer(default=0)
 
 
+class UnitDayGroup(Table):
+    """Per unit, WITA day and breakdown, over counted responses: n and per element how many
+    answered 1..4 (the columns of `unit_day_stats`). `dim` is `counter` (key: the counter's
+    id), `service` (the service's id), `gender`, `age_band`, `education` or `occupation`
+    (the profile code); `-` is the key of responses without one. Kept up to date with
+    `unit_day_stats` (feedback.aggregates.daily), read by feedback.aggregates.groups."""
+
+    unit = ForeignKey(on_delete=OnDelete.restrict, references=Unit, null=False)
+    day = Date()
+    dim = Varchar(length=12)
+    key = Varchar(length=40)
+    n = Integer(default=0)
+    persyaratan_1 = Integer(default=0)
+    persyaratan_2 = Integer(default=0)
+    persyaratan_3 = Integer(default=0)
+    persyaratan_4 = Integer(default=0)
+    prosedur_1 = Integer(default=0)
+    prosedur_2 = Integer(default=0)
+    prosedur_3 = Integer(default=0)
+    prosedur_4 = Integer(default=0)
+    waktu_1 = Integer(default=0)
+    waktu_2 = Integer(default=0)
+    waktu_3 = Integer(default=0)
+    waktu_4 = Integer(default=0)
+    biaya_1 = Integer(default=0)
+    biaya_2 = Integer(default=0)
+    biaya_3 = Integer(default=0)
+    biaya_4 = Integer(default=0)
+    produk_1 = Integer(default=0)
+    produk_2 = Integer(default=0)
+    produk_3 = Integer(default=0)
+    produk_4 = Integer(default=0)
+    kompetensi_1 = Integer(default=0)
+    kompetensi_2 = Integer(default=0)
+    kompetensi_3 = Integer(default=0)
+    kompetensi_4 = Integer(default=0)
+    perilaku_1 = Integer(default=0)
+    perilaku_2 = Integer(default=0)
+    perilaku_3 = Integer(default=0)
+    perilaku_4 = Integer(default=0)
+    pengaduan_1 = Integer(default=0)
+    pengaduan_2 = Integer(default=0)
+    pengaduan_3 = Integer(default=0)
+    pengaduan_4 = Integer(default=0)
+    sarana_1 = Integer(default=0)
+    sarana_2 = Integer(default=0)
+    sarana_3 = Integer(default=0)
+    sarana_4 = Integer(default=0)
+
+
 class Indicator(Table):
     """A unit's performance indicator (indikator kinerja)."""
 

@@ -24,6 +24,7 @@ from feedback.tables import (
     Service,
     TicketToken,
     Unit,
+    UnitDayGroup,
     UnitDayScore,
     UnitDayStats,
 )
@@ -46,7 +47,8 @@ async def wipe_rows() -> None:
     # Staff users first (they name counters, units and agencies); the audit log is
     # append-only and is never wiped: tests look at rows added after a mark.
     for table in (StaffSession, SignInThrottle, StaffUser,
-                  TicketToken, UnitDayScore, UnitDayStats, Response, DeviceSeen, RateWindow,
+                  TicketToken, UnitDayGroup, UnitDayScore, UnitDayStats, Response, DeviceSeen,
+                  RateWindow,
                   IndicatorAudit, IndicatorValue, Indicator, Counter, Service, Unit, Agency,
                   ImportSource):
         await table.delete(force=True)

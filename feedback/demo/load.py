@@ -10,8 +10,9 @@
   differences between units and between elements, a few incomplete responses, optional
   respondent profiles, short Indonesian comments and verified ticket responses (with the
   offline ticket tokens they used);
-- the per-unit, per-day aggregates (`unit_day_stats`, `unit_day_score`), computed with
-  `aggregates.deltas` exactly as the submission path would have built them.
+- the per-unit, per-day aggregates (`unit_day_stats`, `unit_day_score`) and their
+  breakdowns (`unit_day_group`): the deltas the submission path would have built
+  (`aggregates.deltas_from_arrays`, equal to `aggregates.deltas`), written with its upserts.
 
 Everything is drawn from seeded generators: the same seed gives the same organisation
 (counter codes and secrets included) whatever the number of responses, and the same
@@ -26,7 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 import numpy as np
 from piccolo.engine.base import Engine
@@ -34,7 +36,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
 from feedback.aggregates import daily as aggregates
-from feedback.clock import WITA, wita_day
+from feedback.clock import WITA
 from feedback.demo.organisation import (
     KELURAHAN,
     PlannedAgency,
@@ -131,12 +133,6 @@ async def load_demo(
         now = now.replace(tzinfo=UTC)
     plan = plan_organisation(seed)
     sim = simulate(plan, responses, seed, now)
-    # What the responses add to the daily aggregates, keyed by unit index until units have ids.
-    day_deltas = aggregates.deltas(
-        (int(sim.unit[k]), wita_day(datetime.fromtimestamp(int(sim.submitted[k]), UTC)),
-         sim.given(k))
-        for k in range(len(sim))
-    )
 
     async with transaction(engine):
         existing = await Agency.count()
@@ -180,6 +176,7 @@ async def load_demo(
 
         # Responses, a chunk at a time (a million responses need no more memory than 2,000).
         unit_id_of = [unit_ids[u.code] for u in sim.units]
+        day_deltas = _day_deltas(sim, unit_id_of, counter_ids, service_ids)
         for start in range(0, len(sim), _CHUNK):
             records = []
             for k in range(start, min(start + _CHUNK, len(sim))):
@@ -207,13 +204,40 @@ async def load_demo(
         await _write_tokens(engine, sim, counter_ids)
         indicators = await _write_kpis(plan, unit_ids, seed, now)
         # The per-unit-day aggregates, written by the submission path's own upserts.
-        await aggregates.apply({(unit_id_of[unit], day): delta
-                                for (unit, day), delta in day_deltas.items()})
+        await aggregates.apply(day_deltas)
 
     return DemoSummary(
         agencies=len(agency_rows), units=len(unit_rows), counters=len(counter_rows),
         services=len(service_rows), responses=len(sim), indicators=indicators,
     )
+
+
+def _day_deltas(sim: Simulation, unit_id_of: Sequence[int], counter_ids: Mapping[str, int],
+                service_ids: Mapping[tuple[str, str], int]
+                ) -> dict[tuple[int, date], aggregates.DayDelta]:
+    """What the responses add to the daily aggregates and their breakdowns: the deltas
+    `aggregates.deltas` would build for them on the submission path (with the group keys
+    of `aggregates.group_keys`), computed on the simulation's arrays."""
+    days = (sim.submitted.astype(np.int64) + _WITA_OFFSET) // 86_400 + _EPOCH_ORDINAL
+    unit_codes = [u.code for u in sim.units]
+
+    def keys(values: Sequence[Any]) -> np.ndarray:
+        return np.array([aggregates.NONE_KEY if v is None else str(v) for v in values])
+
+    groups = {
+        "counter": keys([counter_ids[c] for c in sim.counter.tolist()]),
+        "service": keys([None if s is None else service_ids[(unit_codes[u], s)]
+                         for u, s in zip(sim.unit.tolist(), sim.service.tolist(),
+                                         strict=True)]),
+        **{dim: keys(sim.profile[dim].tolist())
+           for dim in ("gender", "age_band", "education", "occupation")},
+    }
+    return aggregates.deltas_from_arrays(np.asarray(unit_id_of)[sim.unit], days,
+                                         sim.answers, groups)
+
+
+_WITA_OFFSET = 8 * 3600  # WITA is UTC+8 all year (no daylight saving time)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 # Illustrative performance indicators per peer group: (name, direction, target, weight).

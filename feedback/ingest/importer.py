@@ -639,7 +639,10 @@ async def import_file(
         new = [r for r in valid if r.key not in existing]
         stored, concurrent = await _insert(engine, new, catalog.questionnaire_id, progress)
         await aggregates.apply(aggregates.deltas(
-            (r.unit_id, _wita_day(r.submitted_at), r.answers) for r in stored))
+            (r.unit_id, _wita_day(r.submitted_at), r.answers,
+             aggregates.group_keys(r.counter_id, r.service_id, r.gender, r.age_band,
+                                   r.education, r.occupation))
+            for r in stored))
         await _record_import(source, sheet, moment)
     report.already_imported = len(existing) + concurrent
     report.superseded = len(old)
@@ -656,7 +659,8 @@ _FIND_SQLITE = 1000
 _FIND_PG = 20_000
 _KEY_COLUMNS = '"submission_key", "excluded", "excluded_reason"'
 _ROW_COLUMNS = ('"id", "unit", "submitted_at", "answers", "excluded", "excluded_reason", '
-                '"submission_key"')
+                '"submission_key", "counter", "service", "gender", "age_band", "education", '
+                '"occupation"')
 
 
 def _source_name(path: str | PathLike[str], source: str | None) -> str:
@@ -750,7 +754,10 @@ def _aggregate_rows(rows: Iterable[Mapping[str, Any]]
         return value if value.tzinfo else value.replace(tzinfo=UTC)
 
     return aggregates.deltas((r["unit"], _wita_day(moment(r["submitted_at"])),
-                              answers(r["answers"])) for r in rows)
+                              answers(r["answers"]),
+                              aggregates.group_keys(r["counter"], r["service"], r["gender"],
+                                                    r["age_band"], r["education"],
+                                                    r["occupation"])) for r in rows)
 
 
 async def _exclude(rows: Sequence[Mapping[str, Any]], reason: str) -> None:

@@ -138,7 +138,8 @@ async def store_batch(items: list[Pending], policy: Policy) -> list[Outcome]:
                 await TicketToken.update({TicketToken.response: response_id}).where(
                     TicketToken.code == normalise(item.token))
         await aggregates.apply(aggregates.deltas(
-            (items[i].counter.unit_id, wita_day(items[i].now), items[i].draft.answers)
+            (items[i].counter.unit_id, wita_day(items[i].now), items[i].draft.answers,
+             _group_keys(items[i]))
             for i in live if items[i].submission_key in inserted
         ))
     missing = [item.submission_key for i, item in enumerate(items)
@@ -158,6 +159,12 @@ async def store_batch(items: list[Pending], policy: Policy) -> list[Outcome]:
                                         outcome.receipt.verified, True))
         results.append(outcome if outcome is not None else Conflict())
     return results
+
+
+def _group_keys(item: Pending) -> tuple[aggregates.GroupKey, ...]:
+    d = item.draft
+    return aggregates.group_keys(item.counter.id, d.service_id, d.gender, d.age_band,
+                                 d.education, d.occupation)
 
 
 def _row(item: Pending, receipt: str) -> tuple[Any, ...]:

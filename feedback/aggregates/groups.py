@@ -1,0 +1,122 @@
+"""Readers of the aggregates for dashboards: their cost grows with the units, days and keys
+a page covers, never with the number of stored responses (nothing here reads `response`).
+
+* `group_counts(unit_ids, first, last, dim)`: per (unit id, key), the counted responses and
+  element answer counts over WITA days `first`..`last` (inclusive) for one breakdown
+  dimension of `unit_day_group`: `counter` (key: the counter's id as text), `service` (the
+  service's id as text), `gender`, `age_band`, `education`, `occupation` (the profile
+  code); `-` (`NONE_KEY`) is the key of responses without a service or profile answer.
+  `groups_counts(unit_ids, first, last, dims)` reads several dimensions in one query.
+* `unit_month_counts(unit_ids, first, last)`: per (unit id, first day of the month), the
+  counted responses and element answer counts of `unit_day_stats` (days clipped to
+  `first`..`last`): the monthly trend (IKM with n).
+* `unit_counts(unit_ids, first, last)`: per unit id, the same summed over the period.
+
+Counts are `GroupCounts`: `n` and `element_counts`, 9 rows (ELEMENTS order) of how many
+answered 1, 2, 3, 4 — what `scoring.ikm.official_ikm(element_counts, n)` takes. Keys and
+units without counted responses in the period are absent. The aggregates are maintained by
+feedback.aggregates.daily on every write path (submissions, imports, exclusions, demo).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from feedback.aggregates.daily import COUNT_COLUMNS, DIMENSIONS, NONE_KEY
+from feedback.engine import is_sqlite
+from feedback.tables import UnitDayGroup, UnitDayStats
+from scoring.ikm import ELEMENTS
+
+__all__ = ["DIMENSIONS", "NONE_KEY", "GroupCounts", "group_counts", "groups_counts",
+           "unit_counts", "unit_month_counts"]
+
+ElementCounts = tuple[tuple[int, int, int, int], ...]
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    n: int  # counted responses
+    element_counts: ElementCounts  # per element (ELEMENTS order), answers 1..4
+
+
+_SUMS = ", ".join(f'SUM("{c}") AS "{c}"' for c in ("n", *COUNT_COLUMNS))
+
+
+def _counts(row: dict) -> GroupCounts:
+    flat = [int(row[c]) for c in COUNT_COLUMNS]
+    return GroupCounts(int(row["n"]), tuple(
+        (flat[i], flat[i + 1], flat[i + 2], flat[i + 3]) for i in range(0, 4 * len(ELEMENTS), 4)
+    ))
+
+
+def _units(unit_ids: Iterable[int]) -> list[int]:
+    return sorted({int(u) for u in unit_ids})
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("{}" for _ in values)
+
+
+async def groups_counts(unit_ids: Iterable[int], first: date, last: date,
+                        dims: Sequence[str] = DIMENSIONS
+                        ) -> dict[str, dict[tuple[int, str], GroupCounts]]:
+    """Per dimension, per (unit id, key): the counts over WITA days first..last."""
+    for dim in dims:
+        if dim not in DIMENSIONS:
+            raise ValueError(f"unknown breakdown dimension {dim!r}; one of {DIMENSIONS}")
+    units, dims = _units(unit_ids), list(dict.fromkeys(dims))
+    out: dict[str, dict[tuple[int, str], GroupCounts]] = {dim: {} for dim in dims}
+    if not units or not dims or first > last:
+        return out
+    rows = await UnitDayGroup.raw(
+        f'SELECT "unit", "dim", "key", {_SUMS} FROM "unit_day_group" '
+        f'WHERE "unit" IN ({_marks(units)}) AND "dim" IN ({_marks(dims)}) '
+        'AND "day" >= {} AND "day" <= {} GROUP BY "unit", "dim", "key"',
+        *units, *dims, first, last).run()
+    for row in rows:
+        if row["n"]:
+            out[row["dim"]][(int(row["unit"]), row["key"])] = _counts(row)
+    return out
+
+
+async def group_counts(unit_ids: Sequence[int], first: date, last: date,
+                       dim: str) -> dict[tuple[int, str], GroupCounts]:
+    """Per (unit id, key) of one breakdown dimension: the counts over WITA days
+    first..last."""
+    return (await groups_counts(unit_ids, first, last, (dim,)))[dim]
+
+
+def _month_sql() -> str:
+    if is_sqlite():  # days are stored as ISO text
+        return 'substr("day", 1, 7)'
+    return 'to_char("day", \'YYYY-MM\')'
+
+
+async def unit_month_counts(unit_ids: Iterable[int], first: date, last: date
+                            ) -> dict[tuple[int, date], GroupCounts]:
+    """Per (unit id, first day of the month): the counts of the unit's days in the month
+    that fall within first..last (WITA days)."""
+    units = _units(unit_ids)
+    if not units or first > last:
+        return {}
+    month = _month_sql()
+    rows = await UnitDayStats.raw(
+        f'SELECT "unit", {month} AS "month", {_SUMS} FROM "unit_day_stats" '
+        f'WHERE "unit" IN ({_marks(units)}) AND "day" >= {{}} AND "day" <= {{}} '
+        f'GROUP BY "unit", {month}', *units, first, last).run()
+    return {(int(r["unit"]), date.fromisoformat(f"{r['month']}-01")): _counts(r)
+            for r in rows if r["n"]}
+
+
+async def unit_counts(unit_ids: Iterable[int], first: date, last: date
+                      ) -> dict[int, GroupCounts]:
+    """Per unit id: the counts over WITA days first..last."""
+    units = _units(unit_ids)
+    if not units or first > last:
+        return {}
+    rows = await UnitDayStats.raw(
+        f'SELECT "unit", {_SUMS} FROM "unit_day_stats" WHERE "unit" IN ({_marks(units)}) '
+        'AND "day" >= {} AND "day" <= {} GROUP BY "unit"', *units, first, last).run()
+    return {int(r["unit"]): _counts(r) for r in rows if r["n"]}
