@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.web.staff.admin import AdminUsersController
 from app.web.staff.city import CityController
+from app.web.staff.dashboards import DashboardController
 from app.web.staff.signin import SignInController
 
-STAFF_ROUTES = [SignInController, AdminUsersController, CityController]
+STAFF_ROUTES = [SignInController, DashboardController, AdminUsersController, CityController]
