@@ -7,5 +7,7 @@ from app.web.staff.admin import AdminUsersController
 from app.web.staff.city import CityController
 from app.web.staff.dashboards import DashboardController
 from app.web.staff.signin import SignInController
+from app.web.staff.unit_pages import UnitPagesController
 
-STAFF_ROUTES = [SignInController, DashboardController, AdminUsersController, CityController]
+STAFF_ROUTES = [SignInController, DashboardController, AdminUsersController, CityController,
+                UnitPagesController]
