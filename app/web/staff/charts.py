@@ -31,7 +31,7 @@ _STYLE = Style(
     major_guide_stroke_color="#4a5561",
     font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
     label_font_size=13, major_label_font_size=13, title_font_size=16, legend_font_size=13,
-    value_font_size=12, tooltip_font_size=13,
+    value_font_size=12, tooltip_font_size=13, value_colors=("#ffffff",),
 )
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
@@ -61,8 +61,9 @@ def _finish(chart: pygal.graph.graph.Graph, title: str, description: str) -> Cha
 
 
 def _config(**extra: object) -> dict[str, object]:
+    # Bars start at 25, the bottom of the IKM scale (25 × NRR, NRR ≥ 1).
     return {"js": [], "disable_xml_declaration": True, "style": _STYLE, "explicit_size": False,
-            "print_values": False, "show_legend": False, "margin": 12, **extra}
+            "print_values": False, "show_legend": False, "margin": 12, "zero": 25, **extra}
 
 
 def _num(value: float | None, lang: str) -> str:
@@ -97,7 +98,8 @@ def trend_chart(months: Sequence[MonthPoint], previous: Sequence[MonthPoint], *,
     has_previous = any(p.n for p in previous)
     chart = pygal.Bar(**_config(
         width=760, height=360, range=(25, 100), show_legend=has_previous,
-        legend_at_bottom=True, x_label_rotation=0, truncate_label=-1,
+        legend_at_bottom=True, x_label_rotation=35 if len(months) > 4 else 0,
+        truncate_label=-1,
         y_labels=[{"label": "25", "value": 25}, *(
             {"label": f"{letter} {_num(bound, lang)}", "value": bound}
             for letter, bound in GRADE_BOUNDS if letter != "D"), {"label": "100", "value": 100}],
