@@ -95,11 +95,17 @@ def _tail(path: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
+# A line of the demo staff accounts that `suara demo` prints once: role, e-mail, password.
+_DEMO_ACCOUNT = re.compile(r"^\s+(\w+)\s+(\S+@demo\.suara\.id)\s+(\S+)", re.MULTILINE)
+
+
 @dataclass(frozen=True)
 class Server:
     base: str
     workdir: Path
     directory: dict[str, Any]
+    # role -> (e-mail, password) of the demo staff accounts printed by `suara demo`
+    accounts: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def counters(self, *, kiosk: bool) -> list[tuple[str, str]]:
         """(unit code, counter code) of every counter that is (not) a kiosk."""
@@ -161,7 +167,10 @@ def server() -> Iterator[Server]:
             if time.monotonic() > deadline:
                 pytest.fail(f"suara serve did not answer /health in 60 s:\n{_tail(log_path)}")
             time.sleep(0.1)
-        yield Server(base=base, workdir=workdir, directory=get_json(f"{base}/api/v1/units"))
+        accounts = {role: (email, password)
+                    for role, email, password in _DEMO_ACCOUNT.findall(demo.stderr)}
+        yield Server(base=base, workdir=workdir, directory=get_json(f"{base}/api/v1/units"),
+                     accounts=accounts)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
