@@ -33,14 +33,6 @@ from app.i18n import N_
 from app.survey_text import instrument
 from app.web.staff import charts
 from app.web.staff.auth import StaffPrincipal, roles
-from app.web.staff.dashboards import (
-    PeriodError,
-    choose_period,
-    number,
-    period_label,
-    period_options,
-    today,
-)
 from app.web.staff.errors import staff_message
 from app.web.staff.page import staff_context, staff_lang
 from feedback.accounts.audit import Actor
@@ -74,6 +66,24 @@ class PageError(ValueError):
         self.message = message
 
 
+def _dash() -> Any:
+    """app.web.staff.dashboards, whose period picker and number format these pages share.
+    Imported on use: the dashboards import this module (comment_markers), so a module-level
+    import would be circular."""
+    from app.web.staff import dashboards
+
+    return dashboards
+
+
+def number(value: float | None, decimals: int = 2, lang: str = "id") -> str:
+    """The dashboards' number format (1.234,56 in Indonesian)."""
+    return _dash().number(value, decimals, lang)
+
+
+def today() -> Any:
+    return _dash().today()
+
+
 def signed(value: float, decimals: int = 2, lang: str = "id") -> str:
     return ("+" if value > 0 else "−" if value < 0 else "±") + number(abs(value), decimals, lang)
 
@@ -96,8 +106,8 @@ def pick_period(query: Any, _: Callable[..., str], *, targets: bool) -> Period:
                                    "choose one of those."))
         query = {"period": str(today().year)}
     try:
-        return choose_period(query, _)
-    except PeriodError as exc:
+        return _dash().choose_period(query, _)
+    except _dash().PeriodError as exc:
         raise PageError(exc.status, exc.message) from exc
 
 
@@ -105,8 +115,8 @@ def _period_context(period: Period, _: Callable[..., str]) -> dict[str, Any]:
     custom = ".." in period.key
     return {
         "period": period,
-        "period_label": period_label(period, _),
-        "period_options": period_options(today(), _),
+        "period_label": _dash().period_label(period, _),
+        "period_options": _dash().period_options(today(), _),
         "chosen_key": None if custom else period.key,
         "custom_from": period.first.isoformat() if custom else "",
         "custom_to": period.last.isoformat() if custom else "",
