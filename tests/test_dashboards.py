@@ -38,10 +38,11 @@ def _answers(rng: np.random.Generator, n: int, low: int = 1) -> list[dict[str, i
 
 async def _store(counter_code: str, answers: list[dict[str, int]], when: datetime,
                  tag: str, service: str | None = None,
-                 profile: dict[str, str] | None = None) -> None:
+                 profile: dict[str, str] | None = None, comment: str | None = None) -> None:
     counter = await load_counter(counter_code)
     items = [submission.Pending(
-        counter=counter, draft=validate(counter, a, service=service, profile=profile),
+        counter=counter, draft=validate(counter, a, service=service, profile=profile,
+                                        comment=comment),
         channel="kiosk", lang="id", submission_key=f"{tag}-{i}", now=when)
         for i, a in enumerate(answers)]
     await submission.store_batch(items, submission.Policy())
@@ -84,6 +85,8 @@ async def city(org):
     for code in ("OESAPAK1", "OESAPA02", "OEBOBO01", "CAPIL001"):
         await _store(code, c.answers[code], WHEN, code)
     await _store("OESAPA01", _answers(rng, 12), YEAR_EARLIER, "old")
+    await _store("OESAPA01", _answers(rng, 1), datetime(2026, 5, 4, 3, tzinfo=UTC), "said",
+                 comment="Antrean lama, hubungi saya di 081234567890")
     await _make_users(org)
     return c
 
@@ -251,6 +254,16 @@ async def test_min_group_setting(city, monkeypatch):
     assert int(data(html, "n")) == 9
 
 
+async def test_unit_page_shows_the_newest_comments_masked(city):
+    async with make_client() as client:
+        await sign_in(client, "unit")
+        html = (await client.get(f"/staf/unit/pkm-oesapa?period={Q1}")).text
+    latest = re.search(r'id="latest-comments">(.*?)</ul>', html, re.S).group(1)
+    assert "Antrean lama" in latest and "2026-05-04 11:00 WITA" in latest
+    assert "081234567890" not in html and "[nomor telepon disamarkan]" in latest
+    assert 'href="/staf/unit/pkm-oesapa/komentar"' in html
+
+
 # Scope in the domain ----------------------------------------------------------------------
 async def test_domain_functions_refuse_other_scopes(city, org):
     q1 = periods.parse(Q1)
@@ -345,7 +358,7 @@ async def test_default_period_is_the_year_to_date_and_periods_by_range(city):
         api = (await client.get("/api/v1/units/pkm-oesapa/ikm")).json()
         ranged = (await client.get("/staf/unit/pkm-oesapa?from=2026-02-01&to=2026-02-28")
                   ).text
-    assert f"{date(today.year, 1, 1).isoformat()} – {today.isoformat()}" in html
+    assert f"{date(today.year, 1, 1).isoformat()} sampai {today.isoformat()}" in html
     assert int(data(html, "n")) == api["n"]
     assert int(data(ranged, "n")) == 64
 

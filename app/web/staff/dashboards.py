@@ -26,10 +26,13 @@ from app.web.staff import charts
 from app.web.staff.auth import StaffPrincipal, roles
 from app.web.staff.errors import staff_message
 from app.web.staff.page import STATIC, staff_context, staff_lang
+from app.web.staff.unit_pages import comment_markers
 from feedback.clock import wita_day
+from feedback.comments.listing import latest_comments
 from feedback.performance import dashboard, periods
 from feedback.performance.periods import Period
 
+LATEST_COMMENTS = 3  # newest comments shown on the unit dashboard
 MAX_CUSTOM_DAYS = 3 * 366  # a custom range longer than this is refused (400)
 MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
           N_("July"), N_("August"), N_("September"), N_("October"), N_("November"),
@@ -240,8 +243,11 @@ class DashboardController(Controller):
             raise NotFoundException() from exc
         helpers = _helpers(request, lang, period)
         _ = i18n.gettext(lang)
+        # The newest comments (masked; all periods), in full on the comments page.
+        comments = await latest_comments(request.user.scope, board.unit.code,
+                                         LATEST_COMMENTS, markers=comment_markers(lang))
         return Template("staff/unit.html", context=staff_context(
-            request, lang, board=board, **helpers,
+            request, lang, board=board, **helpers, comments=comments,
             charts=_charts(board.official, board.trend, lang, helpers["element_names"], _),
             comments_url=f"/staf/unit/{board.unit.code}/komentar",
             targets_url=f"/staf/unit/{board.unit.code}/kinerja"))
