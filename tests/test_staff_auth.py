@@ -412,3 +412,44 @@ async def test_rehash_when_parameters_change(org):
     stored = (await StaffUser.select(StaffUser.password_hash).where(
         StaffUser.id == user.id).first())["password_hash"]
     assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+async def test_own_password_change_ends_other_sessions_and_keeps_this_one(org):
+    user = await make_user("unit")
+    mark = await audit_mark()
+    async with make_client() as other:
+        await signed_in_as(other, "unit")
+        async with make_client() as client:
+            token = await signed_in_as(client, "unit")
+            page = await client.get("/staf/akun/sandi")
+            assert page.status_code == 200 and 'autocomplete="current-password"' in page.text
+            form = {"_csrf_token": token, "current": PASSWORD, "new": "my own new password",
+                    "again": "my own new password"}
+            mismatch = await client.post("/staf/akun/sandi", data={**form, "again": "other"})
+            assert mismatch.status_code == 422
+            assert "Kedua kata sandi baru tidak sama." in mismatch.text
+            short = await client.post("/staf/akun/sandi",
+                                      data={**form, "new": "short", "again": "short"})
+            assert short.status_code == 422 and "paling sedikit 12 karakter" in short.text
+            wrong = await client.post("/staf/akun/sandi", data={**form, "current": "nope"})
+            assert wrong.status_code == 422
+            assert "Kata sandi saat ini tidak benar." in wrong.text
+            done = await client.post("/staf/akun/sandi", data=form)
+            assert done.status_code == 303
+            assert (await client.get("/staf")).status_code == 302  # this browser goes on
+            assert (await other.get("/staf")).status_code == 303  # the other one is out
+        assert (await sign_in(other, user.email)).status_code == 401
+        assert (await sign_in(other, user.email, "my own new password")).status_code == 303
+    actions = [r["action"] for r in reversed(await audit.entries(after_id=mark))]
+    assert "password_change_failed" in actions and "password_change" in actions
+
+
+async def test_wrong_current_passwords_count_toward_the_throttle(org):
+    await make_user("unit")
+    async with make_client() as client:
+        token = await signed_in_as(client, "unit")
+        form = {"_csrf_token": token, "current": "wrong one", "new": "my own new password",
+                "again": "my own new password"}
+        for _ in range(5):
+            assert (await client.post("/staf/akun/sandi", data=form)).status_code == 422
+        assert (await client.post("/staf/akun/sandi", data=form)).status_code == 429

@@ -301,6 +301,9 @@ async def sign_in(email: str, password: str, *, network: str, now: datetime | No
         await throttle.clear(account)
         await audit.record(actor, "sign_in", "staff_user", email, new={"outcome": "ok"},
                            at=now)
+    # Housekeeping at each sign-in: sessions and throttle windows that have run out.
+    await sessions.purge(now)
+    await throttle.purge(now)
     user = await get_user(row["id"])
     return SignIn(user=user)
 
@@ -309,3 +312,29 @@ async def record_sign_out(user: UserInfo | Any, network: str | None,
                           now: datetime | None = None) -> None:
     await audit.record(Actor(email=user.email, id=user.id, network=network), "sign_out",
                        "staff_user", user.email, at=now)
+
+
+async def change_own_password(user_id: int, current: str, new: str, *, network: str,
+                              now: datetime | None = None) -> SignIn:
+    """A signed-in user changes their own password: the current one is checked (failures
+    count toward the account's sign-in throttle and are audited); every session of the
+    account ends (the caller starts a fresh one). Raises AccountError for a new password
+    that breaks the rules."""
+    now = now or datetime.now(UTC)
+    row = await StaffUser.select(StaffUser.email, StaffUser.password_hash).where(
+        StaffUser.id == user_id).first()
+    if row is None:
+        raise AccountError("unknown_user", email=str(user_id))
+    account = throttle.account_key(row["email"])
+    actor = Actor(email=row["email"], id=user_id, network=network)
+    wait = await throttle.blocked([throttle.Limit(account, throttle.ACCOUNT_LIMIT)], now)
+    if wait is not None:
+        return SignIn(retry_after=wait, reason="throttled")
+    if not await passwords.verify_async(row["password_hash"], current):
+        await throttle.add_failure([account], now)
+        await audit.record(actor, "password_change_failed", "staff_user", row["email"],
+                           new={"reason": "wrong_password"}, at=now)
+        return SignIn(reason="wrong_password")
+    user = await set_password(row["email"], new, actor=actor, action="password_change",
+                              now=now)
+    return SignIn(user=user)

@@ -3,6 +3,7 @@ here)."""
 
 from __future__ import annotations
 
+from app.web.staff.account import AccountController
 from app.web.staff.admin import AdminUsersController
 from app.web.staff.city import CityController
 from app.web.staff.dashboards import DashboardController
@@ -10,4 +11,4 @@ from app.web.staff.signin import SignInController
 from app.web.staff.unit_pages import UnitPagesController
 
 STAFF_ROUTES = [SignInController, DashboardController, AdminUsersController, CityController,
-                UnitPagesController]
+                UnitPagesController, AccountController]
