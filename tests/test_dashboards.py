@@ -17,6 +17,7 @@ from feedback.accounts.audit import Actor
 from feedback.accounts.scope import Scope
 from feedback.org.counters import clear_counter_cache, load_counter
 from feedback.performance import dashboard, periods
+from feedback.performance import dashboard_groups as groups
 from feedback.performance.scores import score_period
 from feedback.survey import submit as submission
 from feedback.survey.validate import validate
@@ -262,6 +263,51 @@ async def test_unit_page_shows_the_newest_comments_masked(city):
     assert "Antrean lama" in latest and "2026-05-04 11:00 WITA" in latest
     assert "081234567890" not in html and "[nomor telepon disamarkan]" in latest
     assert 'href="/staf/unit/pkm-oesapa/komentar"' in html
+
+
+def test_breakdowns_cover_whole_ended_months():
+    today = date(2026, 11, 30)
+    assert groups.span(periods.parse("2026-11"), today) is None
+    year = groups.span(periods.parse("2026"), today)
+    assert (year.first, year.last, len(year.months)) == (date(2026, 1, 1),
+                                                         date(2026, 10, 31), 10)
+    assert groups.span(periods.parse("2026"), date(2026, 12, 1)).last == date(2026, 11, 30)
+    custom = groups.span(periods.custom(date(2026, 1, 15), date(2026, 3, 31)), today)
+    assert custom.months == ((date(2026, 2, 1), date(2026, 2, 28)),
+                             (date(2026, 3, 1), date(2026, 3, 31)))
+    assert groups.span(periods.custom(date(2026, 2, 2), date(2026, 2, 27)), today) is None
+
+
+async def test_a_month_with_a_few_ratings_hides_the_counter(city):
+    rng = np.random.default_rng(11)
+    july, august = _answers(rng, 12), _answers(rng, 3)
+    await _store("OESAPA02", july, datetime(2025, 7, 8, 2, tzinfo=UTC), "jul")
+    await _store("OESAPA02", august, datetime(2025, 8, 8, 2, tzinfo=UTC), "aug")
+    async with make_client() as client:
+        await sign_in(client, "unit")
+        quarter = (await client.get("/staf/loket/OESAPA02?period=2025-Q3")).text
+        month = (await client.get("/staf/loket/OESAPA02?period=2025-07")).text
+        unit = (await client.get("/staf/unit/pkm-oesapa?period=2025-Q3")).text
+    # 15 in the quarter, but 3 in August: Q3 minus July would show those 3
+    assert 'id="suppressed"' in quarter and "<data" not in quarter
+    assert int(data(month, "n")) == 12
+    assert float(data(month, "ikm")) == pytest.approx(_ikm([july]).ikm, abs=1e-9)
+    row = re.search(r'<tr data-key="OESAPA02">(.*?)</tr>', unit, re.S).group(1)
+    assert "<data" not in row and "salah satu bulan" in row
+
+
+async def test_this_months_ratings_are_not_broken_down(city):
+    rng = np.random.default_rng(12)
+    now = datetime.now(UTC)
+    await _store("OESAPA02", _answers(rng, 12), now, "now")
+    key = dashboard_today().strftime("%Y-%m")
+    async with make_client() as client:
+        await sign_in(client, "unit")
+        counter = (await client.get(f"/staf/loket/OESAPA02?period={key}")).text
+        unit = (await client.get(f"/staf/unit/pkm-oesapa?period={key}")).text
+    assert 'class="span no-span"' in counter and "<data" not in counter
+    assert 'data-key="OESAPA02"' not in unit and 'class="span no-span"' in unit
+    assert int(data(unit, "n")) >= 12  # the unit's own figures are live
 
 
 # Scope in the domain ----------------------------------------------------------------------

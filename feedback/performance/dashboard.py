@@ -4,9 +4,11 @@
 Every figure comes from the same place as its public counterpart: the official IKM from the
 daily aggregates with `scoring.ikm.official_ikm` (as GET /api/v1/units/{unit}/ikm), the
 peer comparison from the period's `ScoreResult` (as GET /api/v1/scores and `suara score`).
-Breakdowns (counters, services, respondent profile) show a group's figures only when it has
-at least `min_group` counted responses, so that no one can single out an officer from a
-handful of ratings (see `feedback.performance.dashboard_groups`).
+Breakdowns (counters, services, respondent profile) and an officer's counter cover the whole
+months of the period that have ended, and show a group's figures only with at least
+`min_group` counted responses (in all, and in each month none or at least `min_group`), so
+that no one can single out an officer from a handful of ratings (the rules:
+`feedback.performance.dashboard_groups`).
 
 The element that pulls the IKM down most is the one with the largest
 `(IKM − element IKM) / 9`: the points the unit's IKM would gain if that element were rated as
@@ -19,10 +21,11 @@ from __future__ import annotations
 import math
 from collections.abc import MutableMapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from feedback.accounts.scope import Scope
+from feedback.clock import wita_day
 from feedback.performance import dashboard_groups as groups
 from feedback.performance import dashboard_reads as reads
 from feedback.performance.periods import Period
@@ -125,6 +128,7 @@ class UnitDashboard:
     official: Official
     trend: Trend
     peer: Peer | None  # None when no unit has a response in the period
+    breakdown_span: groups.Span | None  # the whole ended months breakdowns cover
     counters: tuple[groups.Group, ...]
     services: tuple[groups.Group, ...]
     profile: groups.Profile
@@ -157,6 +161,7 @@ class AgencyDashboard:
     n_ranked_agencies: int
     units: tuple[AgencyUnitRow, ...]
     n_ranked: int
+    breakdown_span: groups.Span | None
     profile: groups.Profile
 
 
@@ -168,8 +173,9 @@ class CounterDashboard:
     unit_name: str
     period: Period
     min_group: int
+    breakdown_span: groups.Span | None  # the whole ended months the figures cover
     n: int | None  # None unless shown: not even the count of a small group is given
-    shown: bool  # at least min_group counted responses: only then are there figures
+    shown: bool  # passes the minimum group rules (dashboard_groups): only then figures
     official: Official | None
 
 
@@ -274,8 +280,13 @@ def _peer(result: ScoreResult | None, code: str) -> Peer | None:
 
 
 # ------------------------------------------------------------------------------------------
+def _today() -> date:
+    return wita_day(datetime.now(UTC))
+
+
 async def unit_dashboard(scope: Scope, unit_code: str, period: Period, *, min_group: int,
-                         cache: Cache | None = None, lang: str = "id") -> UnitDashboard:
+                         cache: Cache | None = None, lang: str = "id",
+                         today: date | None = None) -> UnitDashboard:
     """A unit's dashboard for a period. Raises NotFound for an unknown unit or one outside
     `scope`. `cache` holds period results (shared with the scores API)."""
     row = await reads.unit_row(unit_code)
@@ -286,17 +297,19 @@ async def unit_dashboard(scope: Scope, unit_code: str, period: Period, *, min_gr
     official, trend = await _figures([info.id], period, _volume(row["monthly_volume"], period))
     result = await reads.period_result(period, cache)
     counters = await reads.unit_counters(info.id)
+    within = groups.span(period, today or _today())
     return UnitDashboard(
         unit=info, period=period, min_group=min_group, official=official, trend=trend,
-        peer=_peer(result, info.code),
-        counters=await groups.counter_groups(info.id, counters, period, min_group),
-        services=await groups.service_groups(info.id, period, min_group, lang),
-        profile=await groups.profile([info.id], period, min_group),
+        peer=_peer(result, info.code), breakdown_span=within,
+        counters=await groups.counter_groups(info.id, counters, within, min_group),
+        services=await groups.service_groups(info.id, within, min_group, lang),
+        profile=await groups.profile([info.id], within, min_group),
     )
 
 
 async def agency_dashboard(scope: Scope, agency_code: str, period: Period, *, min_group: int,
-                           cache: Cache | None = None) -> AgencyDashboard:
+                           cache: Cache | None = None, today: date | None = None
+                           ) -> AgencyDashboard:
     """An agency's dashboard: the official IKM over all its units' responses, its elements
     and trend, its index and rank interval, and a row per unit. Raises NotFound for an
     unknown agency or one outside `scope`."""
@@ -328,6 +341,7 @@ async def agency_dashboard(scope: Scope, agency_code: str, period: Period, *, mi
             score.rank_interval.low, score.rank_interval.high))
     mine = None if result is None else next(
         (a for a in result.agencies if a.agency == row["code"]), None)
+    within = groups.span(period, today or _today())
     n_ranked_agencies = 0 if result is None else sum(
         1 for a in result.agencies if a.rank is not None)
     return AgencyDashboard(
@@ -337,13 +351,13 @@ async def agency_dashboard(scope: Scope, agency_code: str, period: Period, *, mi
         rank_low=None if mine is None else mine.rank_interval.low,
         rank_high=None if mine is None else mine.rank_interval.high,
         n_ranked_agencies=n_ranked_agencies, units=tuple(rows),
-        n_ranked=0 if result is None else result.city.n_ranked,
-        profile=await groups.profile([u["id"] for u in units], period, min_group),
+        n_ranked=0 if result is None else result.city.n_ranked, breakdown_span=within,
+        profile=await groups.profile([u["id"] for u in units], within, min_group),
     )
 
 
 async def counter_dashboard(scope: Scope, counter_code: str, period: Period, *,
-                            min_group: int) -> CounterDashboard:
+                            min_group: int, today: date | None = None) -> CounterDashboard:
     """A counter's aggregate for its officer (or anyone who sees its unit): figures only when
     it has at least `min_group` counted responses in the period, never a single rating.
     Raises NotFound for an unknown counter or one outside `scope`."""
@@ -351,10 +365,10 @@ async def counter_dashboard(scope: Scope, counter_code: str, period: Period, *,
     if row is None or not scope.can_see_counter(row["id"], row["unit.id"],
                                                  row["unit.agency.id"]):
         raise NotFound("counter", counter_code)
-    tally = await groups.counter_tally(row["unit.id"], row["id"], period)
-    shown = tally.n >= min_group
+    within = groups.span(period, today or _today())
+    tally = await groups.counter_group(row["unit.id"], row["id"], within, min_group)
     return CounterDashboard(
         code=row["code"], name=row["name"], unit_code=row["unit.code"],
         unit_name=row["unit.name"], period=period, min_group=min_group,
-        n=tally.n if shown else None,
-        shown=shown, official=_official(tally, None) if shown else None)
+        breakdown_span=within, n=None if tally is None else tally.n,
+        shown=tally is not None, official=None if tally is None else _official(tally, None))
