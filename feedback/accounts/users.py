@@ -64,6 +64,7 @@ def _user_query():
         StaffUser.counter.code.as_alias("counter_code"),
         StaffUser.counter.name.as_alias("counter_name"),
         StaffUser.counter.unit.id.as_alias("counter_unit"),
+        StaffUser.counter.unit.name.as_alias("counter_unit_name"),
         StaffUser.counter.unit.agency.id.as_alias("counter_agency"),
         StaffUser.unit.code.as_alias("unit_code"),
         StaffUser.unit.name.as_alias("unit_name"),
@@ -79,7 +80,8 @@ def _info(row: dict[str, Any]) -> UserInfo:
     if role == "officer":
         scope = Scope(role, counter_id=row["counter"], unit_id=row["counter_unit"],
                       agency_id=row["counter_agency"])
-        code, name = row["counter_code"], row["counter_name"]
+        code = row["counter_code"]
+        name = f'{row["counter_unit_name"]} — {row["counter_name"]}'
     elif role == "unit":
         scope = Scope(role, unit_id=row["unit"], agency_id=row["unit_agency"])
         code, name = row["unit_code"], row["unit_name"]
