@@ -216,8 +216,8 @@ async def test_form_body_with_invalid_encoding_is_refused_with_the_form(org):
     async with make_client() as client:
         r = await client.post(f"/s/{org.counter}", content=b"waktu=3&comment=%ff%fe\xff\xfe",
                               headers={"content-type": "application/x-www-form-urlencoded"})
-    assert r.status_code == 422  # undecodable bytes are replaced; too few answers remain
-    assert "Mohon jawab paling sedikit 7 dari 9 pertanyaan." in r.text
+    assert r.status_code == 422  # the comment is not UTF-8: refused before validation
+    assert "Teks ini tidak dapat dibaca" in r.text and "\ufffd" not in r.text
     assert await Response.count() == 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import ipaddress
 import os
 import socket
 from datetime import UTC, datetime, timedelta
@@ -104,12 +105,43 @@ def cmd_serve(args: argparse.Namespace) -> int:
         console.print(f"Links and QR codes use {settings.public_url} (SUARA_PUBLIC_URL is not "
                       "set; set it to the address citizens reach).", highlight=False)
     warn_about_public_url(settings.public_url, "links and QR codes")
+    warn_about_trusted_proxy(settings.trust_proxy, args.host)
     if args.workers > 1 and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         console.print("Note: SQLite has one writer at a time; one worker is faster than several.")
     uvicorn.run("app.web.asgi:app", host=args.host, port=args.port, workers=args.workers,
                 log_level="info", access_log=False, proxy_headers=settings.trust_proxy,
                 http=HTTP_PROTOCOL)
     return 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to a public address
+
+
+def warn_about_trusted_proxy(trust_proxy: bool, host: str) -> None:
+    """With SUARA_TRUST_PROXY=1 the client address comes from X-Forwarded-For, which anyone
+    who reaches the app port directly can forge (one forged header per request defeats the
+    network rate limit). Say so when the port is not bound to the loopback address, or when
+    every address is trusted as a proxy."""
+    if not trust_proxy:
+        return
+    allowed = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+    if not _is_loopback(host):
+        console.print(
+            f"[bold red]WARNING: SUARA_TRUST_PROXY=1 while listening on {host}: anyone who "
+            "reaches this port directly can forge X-Forwarded-For and so escape the rate "
+            "limit. Behind a reverse proxy on this machine, serve on --host 127.0.0.1; "
+            "otherwise firewall the port so that only the proxy reaches it, and name only "
+            "the proxy in FORWARDED_ALLOW_IPS.[/bold red]", highlight=False)
+    if "*" in allowed:
+        console.print(
+            "[bold red]WARNING: FORWARDED_ALLOW_IPS=* trusts X-Forwarded-For from every "
+            "address; name only the reverse proxy's address.[/bold red]", highlight=False)
 
 
 def _server_url(host: str, port: int) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
 import msgspec
@@ -16,6 +17,7 @@ from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
 )
@@ -25,8 +27,10 @@ from app.settings import Settings
 from app.web import messages
 from app.web.clients import device_key, network_key
 from feedback.aggregates.daily import unit_period_counts
+from feedback.aggregates.groups import unit_month_counts
 from feedback.clock import wita_day
 from feedback.org import directory
+from feedback.performance import periods
 from feedback.survey import outcomes, skm
 from feedback.survey import submit as submission
 from scoring.ikm import ELEMENTS, GRADE_LABELS, min_answered, official_ikm
@@ -91,6 +95,10 @@ class IkmOut(msgspec.Struct):
     weight: str
     rounding: int | None
     elements: dict[str, ElementOut]
+    # True when a month of the period has 1 to min_group - 1 counted responses: the IKM,
+    # grade and element figures are then null, so that no one's answers can be read.
+    suppressed: bool = False
+    min_group: int = 10
 
 
 def error(
@@ -105,6 +113,58 @@ def api_lang(request: Request, body_lang: str | None = None) -> str:
         if body_lang in i18n.LANGS
         else i18n.from_accept_language(request.headers.get("accept-language"))
     )
+
+
+async def require_json(request: Request) -> Response[ErrorOut] | None:
+    """Only `Content-Type: application/json` bodies are read: a form or text/plain body is
+    what any web page can send cross-site without a CORS preflight."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "application/json":
+        return None
+    _ = i18n.gettext(api_lang(request))
+    return error(HTTP_415_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                 _("Send the body as JSON with the header Content-Type: application/json."))
+
+
+def figures_shown(month_counts: Iterable[int], min_group: int) -> bool:
+    """Whether a period's figures may be published: it has responses, and each of its
+    months has none or at least `min_group`. Then two periods that both show figures differ
+    by no response or by at least `min_group` (each is a union of whole months)."""
+    counts = list(month_counts)
+    return sum(counts) > 0 and all(n == 0 or n >= min_group for n in counts)
+
+
+def _calendar_period(period: str | None, date_from: str | None, date_to: str | None,
+                     today: date, _: Callable[..., str]) -> tuple[date, date] | Response[ErrorOut]:
+    """The first and last day asked for, when they make a calendar period: a period key, or
+    from/to on month boundaries (`to` may be today: a running period). Else a 400 answer."""
+    if period is not None:
+        if date_from or date_to:
+            return error(HTTP_400_BAD_REQUEST, "invalid_period",
+                         _("Give either a period or from/to, not both."))
+        try:
+            chosen = periods.parse(period)
+        except ValueError:
+            return error(HTTP_400_BAD_REQUEST, "invalid_period",
+                         _("Unknown period. Use 2026, 2026-S1, 2026-Q3, 2026-03 or from/to dates "
+                           "written as YYYY-MM-DD."))
+        return chosen.first, chosen.last
+    try:
+        last = date.fromisoformat(date_to) if date_to else today
+        first = date.fromisoformat(date_from) if date_from else date(last.year, 1, 1)
+    except ValueError:
+        return error(HTTP_400_BAD_REQUEST, "invalid_date",
+                     _("Dates must be written as YYYY-MM-DD."))
+    if first > last:
+        return error(HTTP_400_BAD_REQUEST, "invalid_period",
+                     _("The start date must not be after the end date."))
+    month_end = (last + timedelta(days=1)).day == 1
+    if first.day != 1 or not (month_end or last == today):
+        return error(HTTP_400_BAD_REQUEST, "not_whole_months",
+                     _("Only whole months can be asked for: from the first day of a month to "
+                       "the last day of a month (or today). Single days are not published, "
+                       "so that no one's answers can be worked out."))
+    return first, last
 
 
 class ApiController(Controller):
@@ -126,9 +186,11 @@ class ApiController(Controller):
             "(`fields` says which) or a refused ticket token (`error` is the token's code); "
             "429 the device rated this counter within the device interval (`too_soon`; only "
             "counters configured as kiosks are exempt, whatever `channel` says) or too many "
-            "submissions from the network (`rate_limited`), with `Retry-After` in seconds."
+            "submissions from the network (`rate_limited`), with `Retry-After` in seconds. "
+            "The body must be sent with `Content-Type: application/json` (else 415)."
         ),
         status_code=HTTP_201_CREATED,
+        before_request=require_json,
         responses={
             HTTP_200_OK: ResponseSpec(ReceiptOut, description="Already stored (duplicate)"),
             HTTP_404_NOT_FOUND: ResponseSpec(ErrorOut, description="Unknown counter"),
@@ -136,6 +198,9 @@ class ApiController(Controller):
                                             "send again"),
             HTTP_422_UNPROCESSABLE_ENTITY: ResponseSpec(
                 ErrorOut, description="Invalid answers, or a refused ticket token"),
+            HTTP_415_UNSUPPORTED_MEDIA_TYPE: ResponseSpec(
+                ErrorOut, description="The body is not sent as application/json "
+                "(`unsupported_media_type`)"),
             HTTP_429_TOO_MANY_REQUESTS: ResponseSpec(
                 ErrorOut, description="Device interval (too_soon) or network rate limit "
                 "(rate_limited); see Retry-After"),
@@ -180,21 +245,50 @@ class ApiController(Controller):
             headers={"Retry-After": str(wait)} if wait is not None else None,
         )
 
-    @get("/units/{unit:str}/ikm", summary="Live official IKM of a unit over a period")
+    @get(
+        "/units/{unit:str}/ikm",
+        summary="Live official IKM of a unit over a calendar period",
+        description=(
+            "The official IKM (PermenPANRB 14/2017), grade, n and element NRRs of a unit over "
+            "a calendar period: `period` (a year `2026`, semester `2026-S1`, quarter "
+            "`2026-Q2` or month `2026-03`), or `from`/`to` covering whole months (`from` the "
+            "first day of a month, `to` the last day of a month or today for a running "
+            "period); default: this year to date (WITA). Day ranges that do not cover whole "
+            "months are refused (400 `not_whole_months`), so that overlapping ranges cannot "
+            "be subtracted to isolate one person's answers. When a month of the period has "
+            "between 1 and `min_group` − 1 counted responses (`min_group`: SUARA_MIN_GROUP, "
+            "default 10), `n` is shown but the IKM, grade and element figures are null "
+            "(`suppressed: true`): two periods with figures then always differ by no "
+            "response or by at least `min_group`."
+        ),
+        responses={
+            HTTP_400_BAD_REQUEST: ResponseSpec(
+                ErrorOut, description="Malformed date or period (`invalid_date`, "
+                "`invalid_period`), or a range that is not whole months (`not_whole_months`)"),
+            HTTP_404_NOT_FOUND: ResponseSpec(ErrorOut, description="Unknown unit"),
+        },
+    )
     async def ikm(
         self,
         request: Request,
         unit: FromPath[str],
+        period: Annotated[
+            str | None,
+            QueryParameter(description="A calendar period: 2026, 2026-S1, 2026-Q2 or 2026-03 "
+                           "(not with from/to)"),
+        ] = None,
         date_from: Annotated[
             str | None,
             QueryParameter(
                 name="from",
-                description="First WITA day, YYYY-MM-DD (default: 1 January of the `to` year)",
+                description="First WITA day, YYYY-MM-DD, the first day of a month (default: "
+                "1 January of the `to` year)",
             ),
         ] = None,
         date_to: Annotated[
             str | None,
-            QueryParameter(name="to", description="Last WITA day, YYYY-MM-DD (default: today)"),
+            QueryParameter(name="to", description="Last WITA day, YYYY-MM-DD: the last day "
+                           "of a month, or today (default: today)"),
         ] = None,
         weight: Annotated[
             Literal["exact", "0.111", "0.11"],
@@ -209,27 +303,24 @@ class ApiController(Controller):
         ] = None,
     ) -> Response[IkmOut | ErrorOut]:
         _ = i18n.gettext(api_lang(request))
-        try:
-            last = (
-                date.fromisoformat(date_to) if date_to else wita_day(datetime.now(UTC))
-            )
-            first = date.fromisoformat(date_from) if date_from else date(last.year, 1, 1)
-        except ValueError:
-            return error(
-                HTTP_400_BAD_REQUEST, "invalid_date", _("Dates must be written as YYYY-MM-DD.")
-            )
-        if first > last:
-            return error(
-                HTTP_400_BAD_REQUEST,
-                "invalid_period",
-                _("The start date must not be after the end date."),
-            )
+        settings: Settings = request.app.state.settings
+        today = wita_day(datetime.now(UTC))
+        chosen = _calendar_period(period, date_from, date_to, today, _)
+        if isinstance(chosen, Response):
+            return chosen
+        first, last = chosen
         found = await directory.unit_by_code(unit)
         if found is None:
             return error(HTTP_404_NOT_FOUND, "unknown_unit", _("Unit not found."))
         counts = await unit_period_counts(found["id"], first, last)
         result = official_ikm(counts.element_counts, counts.n, weight=weight,
                               round_decimals=round_to)
+        # Figures only when every month of the period has no response or at least
+        # `min_group`: then two periods that both show figures differ by no response or by
+        # at least `min_group` (any period is a union of whole months), so subtracting one
+        # from another never isolates a small group.
+        months = await unit_month_counts([found["id"]], first, last)
+        shown = figures_shown((m.n for m in months.values()), settings.min_group)
         return Response(
             IkmOut(
                 unit=found["code"],
@@ -237,13 +328,17 @@ class ApiController(Controller):
                 period_from=first,
                 period_to=last,
                 n=result.n,
-                ikm=result.ikm,
-                grade=result.grade,
-                grade_label=GRADE_LABELS.get(result.grade) if result.grade else None,
+                ikm=result.ikm if shown else None,
+                grade=result.grade if shown else None,
+                grade_label=GRADE_LABELS.get(result.grade) if shown and result.grade else None,
                 weight=weight,
-            rounding=round_to,
+                rounding=round_to,
+                suppressed=not shown,
+                min_group=settings.min_group,
                 elements={
-                    e: ElementOut(result.elements[e].nrr, result.elements[e].ikm) for e in ELEMENTS
+                    e: ElementOut(result.elements[e].nrr, result.elements[e].ikm) if shown
+                    else ElementOut(None, None)
+                    for e in ELEMENTS
                 },
             )
         )

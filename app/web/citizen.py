@@ -6,22 +6,30 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote_to_bytes, urlencode
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_200_OK,
+    HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
+    HTTP_422_UNPROCESSABLE_ENTITY,
 )
 
 from app import i18n, survey_text
 from app.settings import Settings
 from app.web import messages
-from app.web.clients import DEVICE_COOKIE, device_key, network_key
+from app.web.clients import (
+    device_key,
+    has_foreign_device_cookie,
+    network_key,
+    new_device_cookie,
+    signed_device_id,
+)
 from app.web.page import page_context
+from app.web.security import is_cross_site
 from feedback.clock import WITA
 from feedback.org import directory
 from feedback.org.counters import CounterInfo, load_counter
@@ -52,6 +60,45 @@ def not_found_page(request: Request, lang: str) -> Template:
         },
         status_code=HTTP_404_NOT_FOUND,
     )
+
+
+def _message_page(request: Request, lang: str, title: str, text: str, status: int,
+                  back_url: str | None = None) -> Template:
+    return Template(
+        template_name="message.html",
+        context={**page_context(request, lang), "title": title, "message": text,
+                 "back_url": back_url},
+        status_code=status,
+    )
+
+
+def _form_key(values: dict[str, str]) -> str:
+    """The form's submission key, or a fresh one when it is missing or malformed."""
+    key = values.get("key") or ""
+    if not (8 <= len(key) <= 64 and key.replace("-", "").replace("_", "").isalnum()):
+        key = secrets.token_urlsafe(18)
+    return key
+
+
+def _unreadable_fields(request: Request, body: bytes) -> set[str]:
+    """Names of the url-encoded form fields whose value (or name) is not valid UTF-8; the
+    form parser would have turned those bytes into replacement characters."""
+    if not request.headers.get("content-type", "").lower().startswith(
+            "application/x-www-form-urlencoded"):
+        return set()
+    bad: set[str] = set()
+    for part in body.split(b"&"):
+        raw_name, _, raw_value = part.partition(b"=")
+        try:
+            name = unquote_to_bytes(raw_name.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            bad.add("")
+            continue
+        try:
+            unquote_to_bytes(raw_value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            bad.add(name)
+    return bad
 
 
 def _form_page(
@@ -184,27 +231,47 @@ class CitizenController(Controller):
             verified=verified,
             notice=notice,
         )
-        if not request.cookies.get(DEVICE_COOKIE) and not c.is_kiosk:
-            page.cookies.append(
-                Cookie(
-                    key=DEVICE_COOKIE,
-                    value=secrets.token_urlsafe(16),
-                    max_age=365 * 86400,
-                    httponly=True,
-                    samesite="lax",
-                )
-            )
+        if signed_device_id(request, settings) is None and not c.is_kiosk:
+            page.cookies.append(new_device_cookie(settings))
         return page
 
     async def _submit(self, request: Request, counter: str, kiosk: bool) -> Response[Any]:
-        form = await request.form()
-        values = {k: v for k, v in form.items() if isinstance(v, str)}
-        language = i18n.pick(values.get("lang"))
-        _ = i18n.gettext(language)
+        response = await self._submit_checked(request, counter, kiosk)
         settings: Settings = request.app.state.settings
-        key = values.get("key") or ""
-        if not (8 <= len(key) <= 64 and key.replace("-", "").replace("_", "").isalnum()):
-            key = secrets.token_urlsafe(18)
+        if has_foreign_device_cookie(request, settings):
+            # A device cookie this server did not sign: replaced by a fresh signed one.
+            response.cookies.append(new_device_cookie(settings))
+        return response
+
+    async def _submit_checked(self, request: Request, counter: str,
+                              kiosk: bool) -> Response[Any]:
+        settings: Settings = request.app.state.settings
+        try:
+            form = await request.form()
+            values = {k: v for k, v in form.items() if isinstance(v, str)}
+            unreadable = _unreadable_fields(request, await request.body())
+        except UnicodeDecodeError:  # a multipart field that is not UTF-8
+            values, unreadable = {}, {""}
+        language = i18n.pick(values.get("lang") or request.query_params.get("lang"))
+        _ = i18n.gettext(language)
+        if is_cross_site(request, settings.public_url):
+            return _message_page(request, language, _(messages.CROSS_SITE_TITLE),
+                                 _(messages.CROSS_SITE), HTTP_403_FORBIDDEN,
+                                 back_url=f"/{_mode_path(kiosk)}/{counter}?lang={language}")
+        if unreadable:
+            c = await load_counter(counter)
+            if c is None:
+                return not_found_page(request, language)
+            values = {k: v for k, v in values.items() if k not in unreadable}
+            visible = (*skm.FORM_ORDER, "service", "comment", *skm.PROFILE_FIELDS)
+            errors = [FieldError(f"answers.{name}" if name in skm.FORM_ORDER else name,
+                                 "invalid_encoding") for name in visible if name in unreadable]
+            return _form_page(request, c, lang=language, kiosk=kiosk, key=_form_key(values),
+                              values=values,
+                              token=values.get("t") or None, errors=errors,
+                              notice=_(messages.UNREADABLE_TEXT),
+                              status_code=HTTP_422_UNPROCESSABLE_ENTITY)
+        key = _form_key(values)
         token = values.get("t") or None
         outcome = await submission.submit(
             submission.Submission(
@@ -318,30 +385,3 @@ class CitizenController(Controller):
         lang: FromQuery[str | None] = None,
     ) -> Response[Any]:
         return await self._thanks(request, counter, r, lang, kiosk=True)
-
-    @get("/k/{counter:str}/tersimpan")
-    async def kiosk_saved(
-        self,
-        request: Request,
-        counter: FromPath[str],
-        lang: FromQuery[str | None] = None,
-    ) -> Response[Any]:
-        """The offline thank-you page: the kiosk's service worker keeps it in its cache and
-        shows it when a rating was stored on the tablet to be sent later (no receipt code)."""
-        language = i18n.pick(lang)
-        c = await load_counter(counter)
-        if c is None:
-            return not_found_page(request, language)
-        base = f"/k/{c.code}"
-        other = "en" if language == "id" else "id"
-        return Template(
-            template_name="thanks_offline.html",
-            context={
-                **page_context(request, language, kiosk=True,
-                               lang_url=f"{base}/tersimpan?lang={other}"),
-                "c": c,
-                "again_url": f"{base}?lang={language}",
-                "kiosk_return": request.app.state.settings.kiosk_return_seconds,
-            },
-            headers={"Cache-Control": "private, no-cache"},
-        )

@@ -23,9 +23,11 @@ from app.settings import Settings, from_env
 from app.web import messages
 from app.web.api import ApiController, api_lang
 from app.web.citizen import CitizenController, not_found_page
+from app.web.docs import OfflineSwaggerPlugin, swagger_init
 from app.web.page import page_context
 from app.web.qr_routes import QrController
 from app.web.scores_api import ScoresController, new_score_cache
+from app.web.security import security_headers
 from app.web.staff import auth as staff_auth
 from app.web.staff.errors import staff_error
 from app.web.staff.routes import STAFF_ROUTES
@@ -55,24 +57,8 @@ _KIOSK_JS = (STATIC_DIR / "kiosk.js").read_bytes()
 @get("/static/kiosk.js", include_in_schema=False, media_type="text/javascript",
      cache_control=CacheControlHeader(public=True, max_age=24 * 3600), sync_to_thread=False)
 def kiosk_js() -> bytes:
-    """The kiosk pages' script: the thank-you page's return timer and the registration of the
-    offline service worker (the only script on the citizen side; never on /s/ pages)."""
+    """The kiosk thank-you page's return timer (the only script on the citizen side)."""
     return _KIOSK_JS
-
-
-_KIOSK_SW = (STATIC_DIR / "kiosk-sw.js").read_bytes()
-
-
-@get("/static/kiosk-sw.js", include_in_schema=False, media_type="text/javascript",
-     cache_control=CacheControlHeader(no_cache=True), sync_to_thread=False,
-     response_headers={"Service-Worker-Allowed": "/k/"})
-def kiosk_sw() -> bytes:
-    """The kiosk's service worker (README "The kiosk without network"). Served from /static/,
-    it controls the /k/ pages only, which `Service-Worker-Allowed` permits; `no-cache` lets a
-    new version reach the tablets at their next visit."""
-    return _KIOSK_SW
-
-
 
 
 def _docs_routes() -> tuple[Any, SwaggerRenderPlugin]:
@@ -82,7 +68,7 @@ def _docs_routes() -> tuple[Any, SwaggerRenderPlugin]:
         path=DOCS_ASSETS, directories=[swagger_ui.static_path], include_in_schema=False,
         cache_control=_LONG_CACHE, name="docs-assets",
     )
-    plugin = SwaggerRenderPlugin(
+    plugin = OfflineSwaggerPlugin(  # no inline script: app.web.docs
         js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
         css_url=f"{DOCS_ASSETS}/swagger-ui.css",
         standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
@@ -197,7 +183,7 @@ def create_app(
     app = Litestar(
         route_handlers=[
             CitizenController, ApiController, ScoresController, QrController, live, health,
-            favicon, kiosk_js, kiosk_sw, docs_assets, *STAFF_ROUTES,
+            favicon, kiosk_js, docs_assets, swagger_init, *STAFF_ROUTES,
         ],
         # Sessions and CSRF apply to /staf paths only (citizen pages and the API get none).
         middleware=staff["middleware"],
@@ -213,6 +199,7 @@ def create_app(
             UnicodeDecodeError: _handle_undecodable,
             Exception: _handle_error,
         },
+        before_send=[security_headers],  # CSP, nosniff, referrer, frames: app.web.security
         on_startup=[startup] if manage_engine else [],
         on_shutdown=[shutdown] if manage_engine else [],
         request_max_body_size=MAX_BODY_BYTES,

@@ -23,6 +23,7 @@ FIELD_ERRORS = {
     "invalid_choice": N_("Choose one of the options in the list."),
     "not_text": N_("The comment must be text."),
     "too_long": N_("The comment is too long (at most %(n)s characters)."),
+    "invalid_encoding": N_("This text could not be read. Please type it again."),
 }
 
 TOKEN_ERRORS = {
@@ -49,6 +50,11 @@ NOT_FOUND = N_(
 CONFLICT = N_("Your rating could not be saved because of a clash. Please send it again.")
 BAD_REQUEST = N_("The request could not be understood.")
 TOO_LARGE = N_("The submission is too large.")
+UNREADABLE_TEXT = N_("Part of what was sent could not be read (it is not valid text). "
+                    "Please check your answers and send again.")
+CROSS_SITE_TITLE = N_("Rating not sent")
+CROSS_SITE = N_("This rating was sent from another website, so it was not saved. Please open "
+                "the form of this service (scan the QR code) and send your rating there.")
 
 
 INVALID_RESPONSE = N_("Please check your answers")
