@@ -385,3 +385,30 @@ class CitizenController(Controller):
         lang: FromQuery[str | None] = None,
     ) -> Response[Any]:
         return await self._thanks(request, counter, r, lang, kiosk=True)
+
+    @get("/k/{counter:str}/tersimpan")
+    async def kiosk_saved(
+        self,
+        request: Request,
+        counter: FromPath[str],
+        lang: FromQuery[str | None] = None,
+    ) -> Response[Any]:
+        """The offline thank-you page: the kiosk's service worker keeps it in its cache and
+        shows it when a rating was stored on the tablet to be sent later (no receipt code)."""
+        language = i18n.pick(lang)
+        c = await load_counter(counter)
+        if c is None:
+            return not_found_page(request, language)
+        base = f"/k/{c.code}"
+        other = "en" if language == "id" else "id"
+        return Template(
+            template_name="thanks_offline.html",
+            context={
+                **page_context(request, language, kiosk=True,
+                               lang_url=f"{base}/tersimpan?lang={other}"),
+                "c": c,
+                "again_url": f"{base}?lang={language}",
+                "kiosk_return": request.app.state.settings.kiosk_return_seconds,
+            },
+            headers={"Cache-Control": "private, no-cache"},
+        )

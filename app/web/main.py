@@ -57,8 +57,24 @@ _KIOSK_JS = (STATIC_DIR / "kiosk.js").read_bytes()
 @get("/static/kiosk.js", include_in_schema=False, media_type="text/javascript",
      cache_control=CacheControlHeader(public=True, max_age=24 * 3600), sync_to_thread=False)
 def kiosk_js() -> bytes:
-    """The kiosk thank-you page's return timer (the only script on the citizen side)."""
+    """The kiosk pages' script: the thank-you page's return timer and the registration of the
+    offline service worker (the only script on the citizen side; never on /s/ pages)."""
     return _KIOSK_JS
+
+
+_KIOSK_SW = (STATIC_DIR / "kiosk-sw.js").read_bytes()
+
+
+@get("/static/kiosk-sw.js", include_in_schema=False, media_type="text/javascript",
+     cache_control=CacheControlHeader(no_cache=True), sync_to_thread=False,
+     response_headers={"Service-Worker-Allowed": "/k/"})
+def kiosk_sw() -> bytes:
+    """The kiosk's service worker (README "The kiosk without network"). Served from /static/,
+    it controls the /k/ pages only, which `Service-Worker-Allowed` permits; `no-cache` lets a
+    new version reach the tablets at their next visit."""
+    return _KIOSK_SW
+
+
 
 
 def _docs_routes() -> tuple[Any, SwaggerRenderPlugin]:
@@ -183,7 +199,7 @@ def create_app(
     app = Litestar(
         route_handlers=[
             CitizenController, ApiController, ScoresController, QrController, live, health,
-            favicon, kiosk_js, docs_assets, swagger_init, *STAFF_ROUTES,
+            favicon, kiosk_js, kiosk_sw, docs_assets, swagger_init, *STAFF_ROUTES,
         ],
         # Sessions and CSRF apply to /staf paths only (citizen pages and the API get none).
         middleware=staff["middleware"],
