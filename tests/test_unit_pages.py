@@ -24,6 +24,7 @@ from feedback.survey.validate import validate
 from feedback.tables import IndicatorAudit, IndicatorValue, Response
 from scoring.ikm import ELEMENTS
 from scoring.inputs import Kpi, Parameters
+from scoring.targets import kpi_pillar
 from tests.staff_support import ROLE_ACCOUNTS, make_all_roles, sign_in, token_of
 from tests.support import make_client
 
@@ -80,7 +81,7 @@ def texts(page: str) -> list[str]:
 
 
 def data_of(page: str, element_id: str) -> list[str]:
-    found = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:dd|td|strong)>', page, re.S)
+    found = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:dd|td|strong|span)>', page, re.S)
     assert found, element_id
     return re.findall(r'<data value="([^"]*)"', found.group(1))
 
@@ -176,9 +177,17 @@ async def test_targets_page_figures_equal_the_engine(data):
     assert float(data_of(page, "sum-contributions")[0]) == pytest.approx(d.index, abs=1e-9)
     unit = next(u for u in result.units if u.unit == data.unit_code)
     assert data_of(page, "kpi-pillar") == [repr(unit.kpi)]
+    assert data_of(page, "kpi-coverage") == [repr(unit.kpi_coverage)]
     rows = dict(re.findall(r'<tr data-indicator="([^"]+)">(.*?)</tr>', page, re.S))
+    pillar = kpi_pillar([Kpi(data.unit_code, "imunisasi", 95, 90, "higher", 2),
+                         Kpi(data.unit_code, "waktu-tunggu", 30, 36, "lower", 1)])
+    assert pillar.value == unit.kpi
     for code, score in unit.kpi_scores.items():
-        assert f'<data value="{score!r}">' in rows[code]
+        weight, target, shown_score, share = re.findall(r'<data value="([^"]*)"', rows[code])
+        actual = re.search(r'name="actual:[^"]+" value="([^"]*)"', rows[code]).group(1)
+        assert shown_score == repr(score) and share == repr(pillar.weights[code])
+        assert (float(weight), float(target), float(actual)) == {
+            "imunisasi": (2, 95, 90), "waktu-tunggu": (1, 30, 36)}[code]
     # the sentence in words names the part that costs the most
     weakest = d.weakest
     assert weakest is not None
@@ -204,6 +213,11 @@ async def test_entering_actuals_in_the_web(data):
         assert "unit@test.id" in shown.text  # history: who
         history = re.findall(r"<tr data-history>(.*?)</tr>", shown.text, re.S)
         assert len(history) == 1 and "90,00" in history[0] and "92,50" in history[0]
+        # the index shown is computed afresh with the new actual (the cached result of the
+        # period was dropped), equal to the engine's
+        fresh = decompose(await score_period(parse(Q1), Parameters()), data.unit_code)
+        assert data_of(shown.text, "index-value") == [repr(fresh.index)]
+        assert data_of(shown.text, "kpi-pillar") == [repr(fresh.kpi)]
         logged = await audit.entries(after_id=mark)
         assert [(e["action"], e["object_key"], e["old"], e["new"], e["actor"])
                 for e in logged] == [(targets.AUDIT_ACTION, f"{data.unit_code}/imunisasi/{Q1}",
