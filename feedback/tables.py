@@ -253,6 +253,55 @@ class UnitDayGroup(Table):
     sarana_4 = Integer(default=0)
 
 
+class UnitMonthGroup(Table):
+    """`unit_day_group` summed per WITA calendar month (`month`: its first day), kept in the
+    same transaction: a period's whole months are read here and only its partial months
+    from the days, so a breakdown over a year reads about twelve rows per key, however
+    dense the days are (feedback.aggregates.groups)."""
+
+    unit = ForeignKey(on_delete=OnDelete.restrict, references=Unit, null=False)
+    month = Date()
+    dim = Varchar(length=12)
+    key = Varchar(length=40)
+    n = Integer(default=0)
+    persyaratan_1 = Integer(default=0)
+    persyaratan_2 = Integer(default=0)
+    persyaratan_3 = Integer(default=0)
+    persyaratan_4 = Integer(default=0)
+    prosedur_1 = Integer(default=0)
+    prosedur_2 = Integer(default=0)
+    prosedur_3 = Integer(default=0)
+    prosedur_4 = Integer(default=0)
+    waktu_1 = Integer(default=0)
+    waktu_2 = Integer(default=0)
+    waktu_3 = Integer(default=0)
+    waktu_4 = Integer(default=0)
+    biaya_1 = Integer(default=0)
+    biaya_2 = Integer(default=0)
+    biaya_3 = Integer(default=0)
+    biaya_4 = Integer(default=0)
+    produk_1 = Integer(default=0)
+    produk_2 = Integer(default=0)
+    produk_3 = Integer(default=0)
+    produk_4 = Integer(default=0)
+    kompetensi_1 = Integer(default=0)
+    kompetensi_2 = Integer(default=0)
+    kompetensi_3 = Integer(default=0)
+    kompetensi_4 = Integer(default=0)
+    perilaku_1 = Integer(default=0)
+    perilaku_2 = Integer(default=0)
+    perilaku_3 = Integer(default=0)
+    perilaku_4 = Integer(default=0)
+    pengaduan_1 = Integer(default=0)
+    pengaduan_2 = Integer(default=0)
+    pengaduan_3 = Integer(default=0)
+    pengaduan_4 = Integer(default=0)
+    sarana_1 = Integer(default=0)
+    sarana_2 = Integer(default=0)
+    sarana_3 = Integer(default=0)
+    sarana_4 = Integer(default=0)
+
+
 class Indicator(Table):
     """A unit's performance indicator (indikator kinerja)."""
 

@@ -27,6 +27,7 @@ from feedback.tables import (
     UnitDayGroup,
     UnitDayScore,
     UnitDayStats,
+    UnitMonthGroup,
 )
 
 SECRET_HEX = "00" * 16 + "11" * 16
@@ -47,8 +48,8 @@ async def wipe_rows() -> None:
     # Staff users first (they name counters, units and agencies); the audit log is
     # append-only and is never wiped: tests look at rows added after a mark.
     for table in (StaffSession, SignInThrottle, StaffUser,
-                  TicketToken, UnitDayGroup, UnitDayScore, UnitDayStats, Response, DeviceSeen,
-                  RateWindow,
+                  TicketToken, UnitMonthGroup, UnitDayGroup, UnitDayScore, UnitDayStats,
+                  Response, DeviceSeen, RateWindow,
                   IndicatorAudit, IndicatorValue, Indicator, Counter, Service, Unit, Agency,
                   ImportSource):
         await table.delete(force=True)

@@ -1,7 +1,8 @@
 """The breakdown aggregates (`unit_day_group`: per unit, WITA day, counter / service /
-profile key) equal a recomputation from the stored, not excluded, counted responses after
-every write path: form and API submissions, an import, a superseding import and a retract;
-and the readers of feedback.aggregates.groups return those sums (SQLite and PostgreSQL)."""
+profile key; `unit_month_group`: the same per month) equal a recomputation from the stored,
+not excluded, counted responses after every write path: form and API submissions, an
+import, a superseding import and a retract; and the readers of feedback.aggregates.groups
+return those sums for whole and partial months (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from feedback.survey import submit as submission
 from feedback.survey.outcomes import Stored
 from feedback.survey.skm import AGE_BANDS, EDUCATION, GENDERS, OCCUPATIONS
 from feedback.survey.validate import validate
-from feedback.tables import Response, UnitDayGroup
+from feedback.tables import Counter, Response, UnitDayGroup, UnitMonthGroup
 from scoring.ikm import ELEMENTS
 from tests.support import FULL, make_client, seed_small_org, wipe_rows
 from tests.test_import import FULL_HEADER, row, write_csv
@@ -35,6 +36,21 @@ async def maintained() -> dict[tuple, list[int]]:
     return {(r["unit"], r["day"], r["dim"], r["key"]):
             [r["n"], *(r[c] for c in aggregates.COUNT_COLUMNS)]
             for r in await UnitDayGroup.select()}
+
+
+async def maintained_months() -> dict[tuple, list[int]]:
+    return {(r["unit"], r["month"], r["dim"], r["key"]):
+            [r["n"], *(r[c] for c in aggregates.COUNT_COLUMNS)]
+            for r in await UnitMonthGroup.select()}
+
+
+def _by_month(days: dict[tuple, list[int]]) -> dict[tuple, list[int]]:
+    out: dict[tuple, list[int]] = {}
+    for (unit, day, dim, key), cell in days.items():
+        total = out.setdefault((unit, day.replace(day=1), dim, key), [0] * WIDTH)
+        for i, v in enumerate(cell):
+            total[i] += v
+    return out
 
 
 async def counted_responses() -> list[dict]:
@@ -73,9 +89,25 @@ def _flat(counts: groups.GroupCounts) -> list[int]:
     return [counts.n, *(c for element in counts.element_counts for c in element)]
 
 
-async def assert_consistent() -> None:
+async def assert_read(want: dict[tuple, list[int]], units: list[int], first: date,
+                      last: date) -> None:
+    """The readers return the sums of the recomputed days in [first, last]."""
+    read = await groups.groups_counts(units, first, last)
+    for dim in DIMS:
+        summed: dict[tuple[int, str], list[int]] = {}
+        for (unit, day, d, key), cell in want.items():
+            if d == dim and first <= day <= last:
+                total = summed.setdefault((unit, key), [0] * WIDTH)
+                for i, v in enumerate(cell):
+                    total[i] += v
+        assert {k: _flat(v) for k, v in read[dim].items()} == summed, (dim, first, last)
+        assert await groups.group_counts(units, first, last, dim) == read[dim]
+
+
+async def assert_consistent(periods: list[tuple[date, date]] = ()) -> None:
     want = await recomputed()
     assert await maintained() == want
+    assert await maintained_months() == _by_month(want)
     # The readers: sums over a period, per dimension, and per month from unit_day_stats.
     responses = await counted_responses()
     if not responses:
@@ -83,16 +115,8 @@ async def assert_consistent() -> None:
     units = sorted({r["unit"] for r in responses})
     days = sorted({d for (_, d, _, _) in want})
     first, last = days[0], days[-1]
-    read = await groups.groups_counts(units, first, last)
-    for dim in DIMS:
-        summed: dict[tuple[int, str], list[int]] = {}
-        for (unit, _day, d, key), cell in want.items():
-            if d == dim:
-                total = summed.setdefault((unit, key), [0] * WIDTH)
-                for i, v in enumerate(cell):
-                    total[i] += v
-        assert {k: _flat(v) for k, v in read[dim].items()} == summed
-        assert await groups.group_counts(units, first, last, dim) == read[dim]
+    for period in [(first, last), *periods]:
+        await assert_read(want, units, *period)
     months: dict[tuple[int, date], list[int]] = {}
     for r in responses:
         day = r["submitted_at"].astimezone(WITA).date()
@@ -258,13 +282,20 @@ async def test_random_batches_and_exclusions_keep_the_breakdowns_exact(db, respo
     for k in range(0, len(items), batch):
         outcomes = await submission.store_batch(items[k:k + batch], policy)
         assert all(isinstance(o, Stored) for o in outcomes)
-    await assert_consistent()
-
     rng = random.Random(seed)
+    # Periods of whole and partial months around the days used (30 January to 11 March).
+    periods = []
+    for _ in range(4):
+        a, b = sorted(date(2026, 1, 25) + timedelta(days=rng.randint(0, 50)) for _ in range(2))
+        periods.append((a, b))
+    periods += [(date(2026, 2, 1), date(2026, 2, 28)), (date(2026, 1, 1), date(2026, 3, 31)),
+                (date(2026, 1, 31), date(2026, 3, 1))]
+    await assert_consistent(periods)
+
     ids = [r["id"] for r in await Response.select(Response.id)]
     for response_id in rng.sample(ids, rng.randint(0, len(ids))):
         await _exclude(response_id)
-    await assert_consistent()
+    await assert_consistent(periods)
 
 
 @settings(max_examples=60, deadline=None)
@@ -289,3 +320,48 @@ def test_bulk_deltas_equal_the_submission_path_deltas(rows):
         {"counter": np.array([r[3] for r in rows], dtype=str),
          "gender": np.array([r[4] for r in rows], dtype=str)})
     assert got == want
+
+
+async def test_the_demo_loader_fills_the_breakdowns(empty_db):
+    from feedback.demo.load import load_demo
+
+    await load_demo(empty_db, responses=400, now=datetime(2026, 3, 15, 4, tzinfo=UTC))
+    await assert_consistent([(date(2025, 6, 10), date(2026, 2, 3)),
+                             (date(2026, 1, 1), date(2026, 1, 31))])
+    assert await UnitDayGroup.count() > 0
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 70),
+                          st.lists(st.integers(0, 4), min_size=9, max_size=9),
+                          st.sampled_from(["-", "L", "P"]), st.sampled_from(["-", "a", "b"])),
+                min_size=1, max_size=40))
+async def test_bulk_writes_equal_the_submission_path_writes(db, rows):
+    """apply_groups(group_arrays(...)) (the demo's bulk path) writes exactly what
+    apply(deltas(...)) writes, days and months."""
+    import numpy as np
+
+    await wipe_rows()
+    org = await seed_small_org()
+    other = await Counter.select(Counter.unit).where(Counter.code == org.other_counter).first()
+    units = [org.unit_id, other["unit"], org.unit_id]
+    base = date(2026, 1, 20)
+    given_rows = [(units[u], base + timedelta(days=d),
+                   {e: a for e, a in zip(ELEMENTS, answers, strict=True) if a},
+                   (("gender", g), ("education", e)))
+                  for u, d, answers, g, e in rows]
+    async with transaction():
+        await aggregates.apply(aggregates.deltas(given_rows))
+    expected = (await maintained(), await maintained_months())
+    for table in (UnitMonthGroup, UnitDayGroup):
+        await table.delete(force=True)
+    arrays = aggregates.group_arrays(
+        np.array([units[r[0]] for r in rows], dtype=np.int64),
+        np.array([(base + timedelta(days=r[1])).toordinal() for r in rows], dtype=np.int64),
+        np.array([r[2] for r in rows], dtype=np.int64),
+        {"gender": np.array([r[3] for r in rows], dtype=str),
+         "education": np.array([r[4] for r in rows], dtype=str)})
+    async with transaction():
+        await aggregates.apply_groups(arrays)
+    assert (await maintained(), await maintained_months()) == expected

@@ -7,9 +7,10 @@ incremented with one upsert each, so submissions from many workers add up exactl
 `retract` takes responses back out (exclusions, superseded imports).
 
 `unit_day_group` holds the same counts broken down per unit-day by counter, service and
-respondent profile (`DIMENSIONS`); `deltas` builds them from each row's `group_keys` and
-`apply`/`retract` write them with one more upsert, in the same transaction, so every write
-path that passes the keys keeps the breakdowns exact. Readers: feedback.aggregates.groups.
+respondent profile (`DIMENSIONS`), and `unit_month_group` the same per calendar month;
+`deltas` builds them from each row's `group_keys` and `apply`/`retract` write them with one
+more upsert each, in the same transaction, so every write path that passes the keys keeps
+the breakdowns exact. Readers: feedback.aggregates.groups.
 """
 
 from __future__ import annotations
@@ -102,8 +103,19 @@ def deltas_from_arrays(
     `unit` the unit ids, `day` the WITA days as proleptic ordinals (`date.toordinal()`),
     `answers` an n x 9 array in ELEMENTS order with 0 for not answered, and `groups` the
     key of every row per dimension (strings; `-` for none, as `group_keys` gives)."""
-    unit, day = np.asarray(unit, dtype=np.int64), np.asarray(day, dtype=np.int64)
-    answers = np.asarray(answers, dtype=np.int64)
+    out = _stats_from_arrays(np.asarray(unit, dtype=np.int64), np.asarray(day, dtype=np.int64),
+                             np.asarray(answers, dtype=np.int64))
+    if groups:
+        g = group_arrays(unit, day, answers, groups)
+        for unit_id, ordinal, dim, key, row in zip(g.unit.tolist(), g.day.tolist(),
+                                                   g.dim.tolist(), g.key.tolist(),
+                                                   g.counts.tolist(), strict=True):
+            out[(unit_id, date.fromordinal(ordinal))].groups[(dim, key)] = row
+    return out
+
+
+def _stats_from_arrays(unit: np.ndarray, day: np.ndarray, answers: np.ndarray
+                       ) -> dict[tuple[int, date], DayDelta]:
     answered = (answers > 0).sum(axis=1)
     keep = answered >= min_answered()
     unit, day, answers, answered = unit[keep], day[keep], answers[keep], answered[keep]
@@ -125,18 +137,49 @@ def deltas_from_arrays(
                                         return_counts=True)
     for code, count in zip(cell_codes.tolist(), cell_counts.tolist(), strict=True):
         out[keys[code // 1024]].scores[(code % 1024 // 64, code % 64)] = count
-    for dim, values in (groups or {}).items():
-        names, key_of = np.unique(np.asarray(values, dtype=str)[keep], return_inverse=True)
-        group_codes, group_of = np.unique(inverse * len(names) + key_of, return_inverse=True)
-        size = len(group_codes)
-        group_n = np.bincount(group_of, minlength=size)
-        group_counts = np.bincount(group_of[rows] * width + cells, minlength=size * width
-                                   ).reshape(size, width)
-        table = np.concatenate([group_n[:, None], group_counts], axis=1).tolist()
-        names_list = names.tolist()
-        for code, row in zip(group_codes.tolist(), table, strict=True):
-            out[keys[code // len(names)]].groups[(dim, names_list[code % len(names)])] = row
     return out
+
+
+@dataclass(frozen=True)
+class GroupArrays:
+    """Breakdown deltas as arrays, one row per (unit, WITA day, dimension, key), for bulk
+    loads: `counts` holds n and then the COUNT_COLUMNS of each row."""
+
+    unit: np.ndarray  # unit ids
+    day: np.ndarray  # proleptic ordinals of the WITA days
+    dim: np.ndarray  # dimension names
+    key: np.ndarray  # keys
+    counts: np.ndarray  # rows x (1 + 36)
+
+
+def group_arrays(unit: np.ndarray, day: np.ndarray, answers: np.ndarray,
+                 groups: Mapping[str, np.ndarray]) -> GroupArrays:
+    """The breakdown deltas of `deltas_from_arrays` (same arguments) as `GroupArrays`, to
+    be written with `apply_groups` without building a Python object per cell."""
+    unit, day = np.asarray(unit, dtype=np.int64), np.asarray(day, dtype=np.int64)
+    answers = np.asarray(answers, dtype=np.int64)
+    keep = (answers > 0).sum(axis=1) >= min_answered()
+    unit, day, answers = unit[keep], day[keep], answers[keep]
+    width = len(COUNT_COLUMNS)
+    unit_days, inverse = np.unique(unit * 10_000_000 + day, return_inverse=True)
+    rows, elements = np.nonzero(answers)
+    cells = elements * 4 + answers[rows, elements] - 1
+    parts = []
+    for dim, values in groups.items():
+        names, key_of = np.unique(np.asarray(values, dtype=str)[keep], return_inverse=True)
+        codes, group_of = np.unique(inverse * len(names) + key_of, return_inverse=True)
+        size = len(codes)
+        counts = np.concatenate([
+            np.bincount(group_of, minlength=size)[:, None],
+            np.bincount(group_of[rows] * width + cells, minlength=size * width
+                        ).reshape(size, width)], axis=1)
+        cell_days = unit_days[codes // len(names)]
+        parts.append((cell_days // 10_000_000, cell_days % 10_000_000,
+                      np.full(size, dim), names[codes % len(names)], counts))
+    if not parts:
+        return GroupArrays(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, str),
+                           np.zeros(0, str), np.zeros((0, 1 + width), np.int64))
+    return GroupArrays(*(np.concatenate([p[i] for p in parts]) for i in range(5)))
 
 
 _STATS_COLUMNS = (
@@ -159,23 +202,96 @@ _GROUP_COLUMNS = (
 _GROUP_UPSERT = 'ON CONFLICT ("unit", "day", "dim", "key") DO UPDATE SET ' + ", ".join(
     f'"{c}" = "unit_day_group"."{c}" + excluded."{c}"' for c, _ in _GROUP_COLUMNS[4:]
 )
+_MONTH_COLUMNS = (("unit", "integer"), ("month", "date"), *_GROUP_COLUMNS[2:])
+_MONTH_UPSERT = 'ON CONFLICT ("unit", "month", "dim", "key") DO UPDATE SET ' + ", ".join(
+    f'"{c}" = "unit_month_group"."{c}" + excluded."{c}"' for c, _ in _GROUP_COLUMNS[4:]
+)
+
+
+def _months(batch: Mapping[tuple[int, date], DayDelta]
+            ) -> dict[tuple[int, date, str, str], list[int]]:
+    """The group deltas summed per unit and calendar month (`unit_month_group`)."""
+    out: dict[tuple[int, date, str, str], list[int]] = {}
+    for (unit_id, day), d in batch.items():
+        month = day.replace(day=1)
+        for (dim, key), row in d.groups.items():
+            cell = (unit_id, month, dim, key)
+            total = out.get(cell)
+            out[cell] = (list(row) if total is None
+                         else [a + b for a, b in zip(total, row, strict=True)])
+    return out
 
 
 async def apply(batch: Mapping[tuple[int, date], DayDelta]) -> None:
     """Add deltas to the stored aggregates with multi-row upserts (call inside the caller's
-    transaction). Rows go in key order, so concurrent writers lock them in the same order."""
+    transaction), the tables always in the same order. Rows go in key order, so concurrent
+    writers lock them in the same order."""
     stats: list[tuple[Any, ...]] = []
     scores: list[tuple[Any, ...]] = []
     groups: list[tuple[Any, ...]] = []
     for (unit_id, day), d in sorted(batch.items()):
         stats.append((unit_id, day, d.n, *d.counts))
         scores.extend((unit_id, day, a, t, c) for (a, t), c in sorted(d.scores.items()))
-        groups.extend((unit_id, day, dim, key, *row)
-                      for (dim, key), row in sorted(d.groups.items()))
+        groups.extend((unit_id, day, dim, key, *row) for (dim, key), row in d.groups.items())
     await insert_rows("unit_day_stats", _STATS_COLUMNS, stats, _STATS_UPSERT)
     await insert_rows("unit_day_score", _SCORE_COLUMNS, scores, _SCORE_UPSERT)
     if groups:
+        # In the order of their unique indexes, (unit, dim, day or month, key).
+        groups.sort(key=_index_order)
         await insert_rows("unit_day_group", _GROUP_COLUMNS, groups, _GROUP_UPSERT)
+        await insert_rows("unit_month_group", _MONTH_COLUMNS,
+                          sorted(((*cell, *row) for cell, row in _months(batch).items()),
+                                 key=_index_order), _MONTH_UPSERT)
+
+
+def _index_order(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return row[0], row[2], row[1], row[3]
+
+
+async def apply_groups(arrays: GroupArrays) -> None:
+    """Add `GroupArrays` to `unit_day_group` and `unit_month_group` with the upserts of
+    `apply` (call inside the caller's transaction; rows in the same order as `apply`)."""
+    if not len(arrays.unit):
+        return
+    # Days as dates, months as their first days; dimension and key as one code.
+    days, day_of = np.unique(arrays.day, return_inverse=True)
+    day_dates = [date.fromordinal(d) for d in days.tolist()]
+    month_dates = [d.replace(day=1) for d in day_dates]
+    months, month_of_day = np.unique([d.toordinal() for d in month_dates],
+                                     return_inverse=True)
+    labels, label_of = np.unique(np.char.add(np.char.add(arrays.dim, "\x01"), arrays.key),
+                                 return_inverse=True)
+    dims_keys = [tuple(label.split("\x01")) for label in labels.tolist()]  # (dim, key) order
+    order = np.lexsort((label_of, day_of, _dim_rank(arrays.dim), arrays.unit))
+    unit = arrays.unit[order].tolist()
+    rows = list(zip(unit, [day_dates[i] for i in day_of[order].tolist()],
+                    arrays.dim[order].tolist(), arrays.key[order].tolist(),
+                    *arrays.counts[order].T.tolist(), strict=True))
+    await insert_rows("unit_day_group", _GROUP_COLUMNS, rows, _GROUP_UPSERT)
+    # Months: sum the rows of each (unit, dim, month, key), in that order.
+    month_of = month_of_day[day_of]
+    composite = (arrays.unit * len(months) + month_of) * len(labels) + label_of
+    cells, cell_of = np.unique(composite, return_inverse=True)
+    by_cell = np.argsort(cell_of, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(cell_of[by_cell]) != 0])
+    sums = np.add.reduceat(arrays.counts[by_cell], starts, axis=0)
+    cell_unit = (cells // len(labels)) // len(months)
+    cell_month = (cells // len(labels)) % len(months)
+    cell_label = cells % len(labels)
+    cell_dim = np.array([dims_keys[i][0] for i in cell_label.tolist()], dtype=str)
+    order = np.lexsort((cell_label, cell_month, _dim_rank(cell_dim), cell_unit))
+    month_firsts = [date.fromordinal(m) for m in months.tolist()]
+    rows = list(zip(cell_unit[order].tolist(),
+                    [month_firsts[i] for i in cell_month[order].tolist()],
+                    [dims_keys[i][0] for i in cell_label[order].tolist()],
+                    [dims_keys[i][1] for i in cell_label[order].tolist()],
+                    *sums[order].T.tolist(), strict=True))
+    await insert_rows("unit_month_group", _MONTH_COLUMNS, rows, _MONTH_UPSERT)
+
+
+def _dim_rank(dims: np.ndarray) -> np.ndarray:
+    """Dimension names as their rank in sorted order (for lexsort)."""
+    return np.unique(dims, return_inverse=True)[1]
 
 
 async def retract(batch: Mapping[tuple[int, date], DayDelta]) -> None:
@@ -193,6 +309,7 @@ async def retract(batch: Mapping[tuple[int, date], DayDelta]) -> None:
                                 groups={k: [-c for c in row] for k, row in d.groups.items()})
     await apply(negated)
     first, last = min(day for _, day in batch), max(day for _, day in batch)
+    first_month = first.replace(day=1)
     units = sorted({unit_id for unit_id, _ in batch})
     for start in range(0, len(units), _UNITS_PER_STATEMENT):
         chunk = units[start:start + _UNITS_PER_STATEMENT]
@@ -208,6 +325,11 @@ async def retract(batch: Mapping[tuple[int, date], DayDelta]) -> None:
             'AND "day" >= ? AND "day" <= ? AND ('
             + " OR ".join(f'"{c}" < 0' for c, _ in _GROUP_COLUMNS[4:]) + ") LIMIT 1",
             *chunk, first, last)
+        negative += await fetch(
+            f'SELECT "unit", "month" AS "day" FROM "unit_month_group" WHERE "unit" IN ({marks}) '
+            'AND "month" >= ? AND "month" <= ? AND ('
+            + " OR ".join(f'"{c}" < 0' for c, _ in _GROUP_COLUMNS[4:]) + ") LIMIT 1",
+            *chunk, first_month, last)
         if negative:
             raise RuntimeError(f"retracting responses that were never added to the "
                                f"aggregates (unit {negative[0]['unit']}, day "
@@ -219,6 +341,10 @@ async def retract(batch: Mapping[tuple[int, date], DayDelta]) -> None:
         await fetch(f'DELETE FROM "unit_day_group" WHERE "unit" IN ({marks}) AND "day" >= ? '
                     'AND "day" <= ? AND "n" = 0 AND '
                     + " AND ".join(f'"{c}" = 0' for c in COUNT_COLUMNS), *chunk, first, last)
+        await fetch(f'DELETE FROM "unit_month_group" WHERE "unit" IN ({marks}) '
+                    'AND "month" >= ? AND "month" <= ? AND "n" = 0 AND '
+                    + " AND ".join(f'"{c}" = 0' for c in COUNT_COLUMNS),
+                    *chunk, first_month, last)
 
 
 _UNITS_PER_STATEMENT = 500

@@ -7,6 +7,9 @@ a page covers, never with the number of stored responses (nothing here reads `re
   service's id as text), `gender`, `age_band`, `education`, `occupation` (the profile
   code); `-` (`NONE_KEY`) is the key of responses without a service or profile answer.
   `groups_counts(unit_ids, first, last, dims)` reads several dimensions in one query.
+  The period's whole calendar months are read from `unit_month_group` and only the days of
+  its partial first and last months from `unit_day_group`, so a year costs about twelve
+  rows per unit and key plus at most two months of days, however many responses there are.
 * `unit_month_counts(unit_ids, first, last)`: per (unit id, first day of the month), the
   counted responses and element answer counts of `unit_day_stats` (days clipped to
   `first`..`last`): the monthly trend (IKM with n).
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from feedback.aggregates.daily import COUNT_COLUMNS, DIMENSIONS, NONE_KEY
 from feedback.engine import is_sqlite
@@ -42,6 +45,34 @@ class GroupCounts:
 
 
 _SUMS = ", ".join(f'SUM("{c}") AS "{c}"' for c in ("n", *COUNT_COLUMNS))
+_COLUMNS = ", ".join(f'"{c}"' for c in ("n", *COUNT_COLUMNS))
+
+
+def _month_after(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def split_months(first: date, last: date
+                 ) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """[first, last] as its whole calendar months (the first days of the first and last
+    whole month, or None) and the day ranges outside them (at most two)."""
+    start = first if first.day == 1 else _month_after(first)
+    after = _month_after(last)
+    end = last.replace(day=1) if after - timedelta(days=1) == last else None
+    if end is None:  # the last month is partial: the whole months end a month earlier
+        end = (last.replace(day=1) - timedelta(days=1)).replace(day=1)
+    if start > end:
+        return None, [(first, last)]
+    ranges = []
+    if first < start:
+        ranges.append((first, start - timedelta(days=1)))
+    if _month_after(end) <= last:
+        ranges.append((_month_after(end), last))
+    return (start, end), ranges
+
+
+def _equal_or_in(values: Sequence[object]) -> str:
+    return "= {}" if len(values) == 1 else f"IN ({_marks(values)})"
 
 
 def _counts(row: dict) -> GroupCounts:
@@ -70,11 +101,20 @@ async def groups_counts(unit_ids: Iterable[int], first: date, last: date,
     out: dict[str, dict[tuple[int, str], GroupCounts]] = {dim: {} for dim in dims}
     if not units or not dims or first > last:
         return out
+    months, day_ranges = split_months(first, last)
+    where = f'"unit" IN ({_marks(units)}) AND "dim" {_equal_or_in(dims)}'
+    parts, args = [], []
+    if months is not None:
+        parts.append(f'SELECT "unit", "dim", "key", {_COLUMNS} FROM "unit_month_group" '
+                     f'WHERE {where} AND "month" >= {{}} AND "month" <= {{}}')
+        args += [*units, *dims, *months]
+    for day_range in day_ranges:
+        parts.append(f'SELECT "unit", "dim", "key", {_COLUMNS} FROM "unit_day_group" '
+                     f'WHERE {where} AND "day" >= {{}} AND "day" <= {{}}')
+        args += [*units, *dims, *day_range]
     rows = await UnitDayGroup.raw(
-        f'SELECT "unit", "dim", "key", {_SUMS} FROM "unit_day_group" '
-        f'WHERE "unit" IN ({_marks(units)}) AND "dim" IN ({_marks(dims)}) '
-        'AND "day" >= {} AND "day" <= {} GROUP BY "unit", "dim", "key"',
-        *units, *dims, first, last).run()
+        f'SELECT "unit", "dim", "key", {_SUMS} FROM ({" UNION ALL ".join(parts)}) AS "t" '
+        'GROUP BY "unit", "dim", "key"', *args).run()
     for row in rows:
         if row["n"]:
             out[row["dim"]][(int(row["unit"]), row["key"])] = _counts(row)

@@ -12,7 +12,8 @@
   offline ticket tokens they used);
 - the per-unit, per-day aggregates (`unit_day_stats`, `unit_day_score`) and their
   breakdowns (`unit_day_group`): the deltas the submission path would have built
-  (`aggregates.deltas_from_arrays`, equal to `aggregates.deltas`), written with its upserts.
+  (`aggregates.deltas_from_arrays` and `group_arrays`, equal to `aggregates.deltas`),
+  written with its upserts.
 
 Everything is drawn from seeded generators: the same seed gives the same organisation
 (counter codes and secrets included) whatever the number of responses, and the same
@@ -176,7 +177,7 @@ async def load_demo(
 
         # Responses, a chunk at a time (a million responses need no more memory than 2,000).
         unit_id_of = [unit_ids[u.code] for u in sim.units]
-        day_deltas = _day_deltas(sim, unit_id_of, counter_ids, service_ids)
+        day_deltas, group_deltas = _day_deltas(sim, unit_id_of, counter_ids, service_ids)
         for start in range(0, len(sim), _CHUNK):
             records = []
             for k in range(start, min(start + _CHUNK, len(sim))):
@@ -205,6 +206,7 @@ async def load_demo(
         indicators = await _write_kpis(plan, unit_ids, seed, now)
         # The per-unit-day aggregates, written by the submission path's own upserts.
         await aggregates.apply(day_deltas)
+        await aggregates.apply_groups(group_deltas)
 
     return DemoSummary(
         agencies=len(agency_rows), units=len(unit_rows), counters=len(counter_rows),
@@ -214,10 +216,11 @@ async def load_demo(
 
 def _day_deltas(sim: Simulation, unit_id_of: Sequence[int], counter_ids: Mapping[str, int],
                 service_ids: Mapping[tuple[str, str], int]
-                ) -> dict[tuple[int, date], aggregates.DayDelta]:
+                ) -> tuple[dict[tuple[int, date], aggregates.DayDelta], aggregates.GroupArrays]:
     """What the responses add to the daily aggregates and their breakdowns: the deltas
     `aggregates.deltas` would build for them on the submission path (with the group keys
-    of `aggregates.group_keys`), computed on the simulation's arrays."""
+    of `aggregates.group_keys`), computed on the simulation's arrays; the breakdowns stay
+    arrays (`aggregates.apply_groups` writes them)."""
     days = (sim.submitted.astype(np.int64) + _WITA_OFFSET) // 86_400 + _EPOCH_ORDINAL
     unit_codes = [u.code for u in sim.units]
 
@@ -232,8 +235,9 @@ def _day_deltas(sim: Simulation, unit_id_of: Sequence[int], counter_ids: Mapping
         **{dim: keys(sim.profile[dim].tolist())
            for dim in ("gender", "age_band", "education", "occupation")},
     }
-    return aggregates.deltas_from_arrays(np.asarray(unit_id_of)[sim.unit], days,
-                                         sim.answers, groups)
+    units = np.asarray(unit_id_of)[sim.unit]
+    return (aggregates.deltas_from_arrays(units, days, sim.answers),
+            aggregates.group_arrays(units, days, sim.answers, groups))
 
 
 _WITA_OFFSET = 8 * 3600  # WITA is UTC+8 all year (no daylight saving time)
