@@ -18,7 +18,9 @@ a page covers, never with the number of stored responses (nothing here reads `re
 Counts are `GroupCounts`: `n` and `element_counts`, 9 rows (ELEMENTS order) of how many
 answered 1, 2, 3, 4 — what `scoring.ikm.official_ikm(element_counts, n)` takes. Keys and
 units without counted responses in the period are absent. The aggregates are maintained by
-feedback.aggregates.daily on every write path (submissions, imports, exclusions, demo).
+feedback.aggregates.daily on every write path (the submit batch, `suara import` and its
+superseding, the demo); a new write path (exclusions by staff) must pass each response's
+`group_keys` to `deltas` before `apply`/`retract`, as those do.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from feedback.tables import UnitDayGroup, UnitDayStats
 from scoring.ikm import ELEMENTS
 
 __all__ = ["DIMENSIONS", "NONE_KEY", "GroupCounts", "group_counts", "groups_counts",
-           "unit_counts", "unit_month_counts"]
+           "split_months", "unit_counts", "unit_month_counts"]
 
 ElementCounts = tuple[tuple[int, int, int, int], ...]
 
