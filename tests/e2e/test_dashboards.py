@@ -89,9 +89,15 @@ def test_unit_head_dashboard(pages, server: Server, staff: Staff, axe) -> None:
     sign_in(page, "unit")
     assert page.url.endswith(f"/staf/unit/{staff.unit}")  # /staf sends them to their unit
     assert page.locator("h1").inner_text()
-    api = get_json(f"{server.base}/api/v1/units/{staff.unit}/ikm")
+    api = get_json(f"{server.base}/api/v1/units/{staff.unit}/ikm")  # this year to date
     assert page.locator("#n data").get_attribute("value") == str(api["n"])
-    assert float(page.locator("#ikm data").get_attribute("value")) == api["ikm"]
+    # The public IKM withholds figures of months with 1–9 responses (the demo's 3,000
+    # responses make such months); the engine's result for the same days has the IKM.
+    scores = get_json(f"{server.base}/api/v1/scores?from={api['from']}&to={api['to']}")
+    unit = next(u for u in scores["units"] if u["unit"] == staff.unit)
+    assert float(page.locator("#ikm data").get_attribute("value")) == unit["ikm"]
+    if not api["suppressed"]:
+        assert unit["ikm"] == api["ikm"]
     assert page.locator("figure.chart svg[role=img]").count() == 2
     assert page.locator("script").count() == 0
     axe(page)
