@@ -70,7 +70,7 @@ def cached(page: Any, path: str) -> bool:
 
 def ready_for_offline(page: Any, kiosk: str) -> None:
     """Wait until the service worker controls the page and keeps what the kiosk needs."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     for path in (f"/k/{kiosk}?lang=id", f"/k/{kiosk}?lang=en",
                  f"/k/{kiosk}/tersimpan?lang=id", f"/k/{kiosk}/tersimpan?lang=en",
                  "/static/kiosk.js"):
@@ -163,7 +163,7 @@ def test_ratings_made_offline_arrive_once(server: Server, pages, axe, kiosk) -> 
     wait_until(lambda: queued(page) == [], "an empty queue")
     # Another page load asks for the queue again: nothing is sent twice.
     page.goto(f"/k/{counter}")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.wait_for_timeout(500)
     assert stored_keys(server, keys + [refused]) == {key: 1 for key in keys}
     assert server.ikm_n(unit) == before + 3
@@ -172,13 +172,53 @@ def test_ratings_made_offline_arrive_once(server: Server, pages, axe, kiosk) -> 
     assert not foreign, f"requests to other origins: {foreign}"
 
 
+def test_server_unavailable_is_treated_like_offline(server: Server, pages, kiosk) -> None:
+    """A 503 (the database is down) to a rating keeps it on the tablet with the offline
+    thank-you; a replay answered 503 keeps it queued; once the server stores again, it
+    arrives exactly once."""
+    unit, counter = kiosk
+    page = pages.new(TABLET)
+    page.goto(f"/k/{counter}")
+    ready_for_offline(page, counter)
+    page.reload()
+    answered_503: list[str] = []
+
+    def unavailable(route: Any) -> None:
+        if route.request.method != "POST":
+            route.fallback()
+            return
+        answered_503.append(route.request.url)
+        route.fulfill(status=503, headers={"Retry-After": "5"}, content_type="text/plain",
+                      body="Service unavailable")
+
+    target = f"**/k/{counter}"
+    page.context.route(target, unavailable)  # also what the service worker sends
+    key = page.locator("input[name=key]").input_value()
+    answer_all(page)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(f"**/k/{counter}/tersimpan?lang=id")
+    assert page.locator(".code").count() == 0
+    assert queued(page) == [key]
+    flush = "navigator.serviceWorker.controller.postMessage({type: 'flush'})"
+    page.evaluate(flush)
+    wait_until(lambda: len(answered_503) >= 2, "a replay answered 503")
+    page.wait_for_timeout(300)
+    assert queued(page) == [key]
+    assert stored_keys(server, [key]) == {}
+
+    page.context.unroute(target, unavailable)
+    page.evaluate(flush)
+    wait_until(lambda: stored_keys(server, [key]) == {key: 1}, "the rating in the database")
+    wait_until(lambda: queued(page) == [], "an empty queue")
+
+
 def test_online_kiosk_rating_goes_through_the_worker(server: Server, pages, kiosk) -> None:
     """With the worker in control, a rating made online gets its receipt as before."""
     unit, counter = kiosk
     before = server.ikm_n(unit)
     page = pages.new(TABLET)
     page.goto(f"/k/{counter}")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.reload()
     key = page.locator("input[name=key]").input_value()
     answer_all(page)

@@ -10,8 +10,10 @@
 // - The queue is sent again as the same form post (same-origin, form-urlencoded) on
 //   Background Sync, whenever a kiosk page asks (page load, `online`, every minute) and when
 //   this worker starts. The server's idempotency on the key makes a replay count once:
-//   303/200 = delivered, 4xx except 408/429 = refused for good (dropped and logged),
-//   anything else (5xx, 408, 429, no network) = kept for later.
+//   303/200 = delivered; 4xx = refused for good (dropped and logged), except 408, 409 (the
+//   server's "send again"), 429 and 403 (a cross-site refusal of our own same-origin post
+//   means a misconfigured server, not a bad rating) which, like 5xx and no network, are
+//   kept for later.
 "use strict";
 
 const CACHE = "suara-kiosk-v1";
@@ -211,6 +213,8 @@ async function sendQueue() {
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
         mode: "same-origin",
         credentials: "same-origin",
+        // Origin and Sec-Fetch-Site as on the form's own post, whatever Referrer-Policy says
+        referrerPolicy: "same-origin",
         redirect: "manual",
         cache: "no-store",
       }), POST_TIMEOUT_MS);
@@ -220,7 +224,7 @@ async function sendQueue() {
     }
     if (status === 303 || status === 200) {
       await queueDelete(item.key);
-    } else if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
+    } else if (status >= 400 && status < 500 && ![403, 408, 409, 429].includes(status)) {
       console.warn(`suara kiosk: the server refused a stored rating (${status}); dropped`, item.key);
       await queueDelete(item.key);
     } else {
