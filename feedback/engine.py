@@ -6,17 +6,33 @@ every table. Domain functions take no engine parameter; the few raw statements g
 
 from __future__ import annotations
 
+import asyncio
+import errno
+import logging
 import sqlite3
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import asyncpg
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from feedback.tables import Response
 
 DEFAULT_SQLITE_PATH = "suara.db"
+
+# Bounded waits on PostgreSQL: no request, batch or shutdown waits forever on a database that
+# does not answer (seconds).
+CONNECT_TIMEOUT = 5.0  # opening a connection
+ACQUIRE_TIMEOUT = 10.0  # a connection from the pool (all busy, or each attempt refused)
+ROLLBACK_TIMEOUT = 2.0  # a rollback or a release; past it the connection is discarded
+CLOSE_TIMEOUT = 5.0  # closing the pool at shutdown; past it the connections are terminated
+# Idle pooled connections are closed after this long: fewer stale connections after a
+# network change, and a quiet worker gives its connections back to PostgreSQL.
+IDLE_LIFETIME = 60.0
+
+log = logging.getLogger("suara.db")
 
 
 def engine_from_url(url: str) -> Engine:
@@ -27,8 +43,9 @@ def engine_from_url(url: str) -> Engine:
     parsed = urlparse(url)
     if parsed.scheme in ("postgres", "postgresql"):
         # Multi-row statements come in many sizes: keep every prepared form cached.
-        return PostgresEngine(config={"dsn": url, "statement_cache_size": 2000,
-                                      "connection_class": _PooledConnection})
+        return _PostgresEngine(config={"dsn": url, "statement_cache_size": 2000,
+                                       "connection_class": _PooledConnection,
+                                       "timeout": CONNECT_TIMEOUT})
     if parsed.scheme == "sqlite":
         # sqlite:///relative.db and sqlite:////absolute/path.db, as in SQLAlchemy.
         path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
@@ -45,6 +62,110 @@ class _PooledConnection(asyncpg.Connection):
 
     def get_reset_query(self) -> str:
         return ""
+
+
+class _Transaction(PostgresTransaction):
+    """Piccolo's PostgreSQL transaction, safe when the connection is lost inside it.
+
+    Piccolo's own `__aexit__` rolls back, then releases the connection, then resets the
+    engine's "current transaction" context variable. When PostgreSQL restarts in the middle
+    of a transaction the rollback raises ("the underlying connection is closed"): the
+    connection was never released and the context variable kept pointing at the dead
+    transaction. In a long-running task (the submission writer) every later `transaction()`
+    then joined that dead transaction as a nested one, and every batch failed ("connection
+    is closed", "released back to the pool") until the process restarted. A BEGIN that
+    failed also kept its connection checked out, emptying the pool.
+
+    Here, whatever happens: the context variable is reset, the connection goes back to the
+    pool (terminated, so replaced, when it is broken or its rollback fails), and every wait is
+    bounded. A lost connection also expires the pool's other connections, which went down
+    with the same server."""
+
+    async def __aenter__(self) -> PostgresTransaction:
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.get_connection()
+        self.transaction = self.connection.transaction()
+        try:
+            await self.begin()
+        except BaseException as exc:
+            await self._give_back(broken=True, cause=exc)
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def get_connection(self) -> Any:
+        if self.engine.pool:
+            return await self.engine.pool.acquire(timeout=ACQUIRE_TIMEOUT)
+        return await self.engine.get_new_connection()
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:  # noqa: ANN001
+        if self._parent:
+            return exception is None
+        broken: BaseException | None = None
+        try:
+            if exception is not None:
+                if not self._rolled_back:
+                    broken = await self._rollback_or_discard(exception)
+            elif not self._committed and not self._rolled_back:
+                try:
+                    await self.commit()
+                except BaseException as exc:  # unknown whether it committed: discard
+                    broken = exc
+                    raise
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            await self._give_back(broken=broken is not None, cause=broken)
+        return exception is None
+
+    async def _rollback_or_discard(self, cause: BaseException) -> BaseException | None:
+        """Roll back; when the connection is gone or the rollback fails or takes too long,
+        the connection is to be discarded (returns why)."""
+        if self.connection.is_closed() or is_unavailable(cause):
+            return cause
+        try:
+            await asyncio.wait_for(self.rollback(), ROLLBACK_TIMEOUT)
+        except BaseException as exc:  # noqa: BLE001 - the connection is discarded below
+            return exc
+        return None
+
+    async def _give_back(self, *, broken: bool, cause: BaseException | None) -> None:
+        connection, pool = self.connection, self.engine.pool
+        if broken:
+            connection.terminate()
+            if pool is not None and cause is not None and is_unavailable(cause):
+                await pool.expire_connections()  # the others went down with the same server
+        try:
+            if pool is not None:
+                await pool.release(connection, timeout=ROLLBACK_TIMEOUT)
+            elif not connection.is_closed():
+                await asyncio.wait_for(connection.close(), ROLLBACK_TIMEOUT)
+        except Exception:  # noqa: BLE001 - asyncpg terminated it: a new one replaces it
+            log.warning("a database connection was discarded", exc_info=True)
+
+
+class _PostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine with transactions that survive a lost connection."""
+
+    def transaction(self, allow_nested: bool = True) -> _Transaction:
+        return _Transaction(engine=self, allow_nested=allow_nested)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached or was lost (a restart, a refused or reset connection,
+    a bounded wait that ran out): the request may succeed later (503), it is not a bug."""
+    if isinstance(exc, asyncpg.PostgresConnectionError | asyncpg.CannotConnectNowError
+                  | asyncpg.AdminShutdownError | asyncpg.CrashShutdownError
+                  | asyncpg.TooManyConnectionsError | ConnectionError | TimeoutError):
+        return True
+    if isinstance(exc, asyncpg.InterfaceError):
+        text = str(exc)
+        return "connection is closed" in text or "released back to the pool" in text
+    if isinstance(exc, OSError):  # refused, unreachable; asyncio's "Multiple exceptions"
+        return exc.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH,
+                             errno.ETIMEDOUT, errno.ECONNRESET) or "Connect call failed" in str(
+                                 exc) or str(exc).startswith("Multiple exceptions")
+    return False
 
 
 def _sqlite(path: str) -> SQLiteEngine:
@@ -64,14 +185,36 @@ def is_sqlite(engine: Engine | None = None) -> bool:
 async def start(engine: Engine) -> None:
     """Per-process start-up: WAL for SQLite, a connection pool for PostgreSQL."""
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=2, max_size=10)
+        await engine.start_connection_pool(
+            min_size=2, max_size=10, max_inactive_connection_lifetime=IDLE_LIFETIME)
     else:
         await engine.run_ddl("PRAGMA journal_mode=WAL")
 
 
 async def stop(engine: Engine) -> None:
-    if isinstance(engine, PostgresEngine):
-        await engine.close_connection_pool()
+    """Close the pool, waiting at most CLOSE_TIMEOUT for connections in use (a connection
+    lost with the server may never be given back): then they are terminated."""
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        pool, engine.pool = engine.pool, None
+        try:
+            await asyncio.wait_for(pool.close(), CLOSE_TIMEOUT)
+        except asyncio.CancelledError:
+            pool.terminate()
+            raise
+        except Exception:  # noqa: BLE001 - e.g. a connection lost with the server
+            log.warning("the database pool did not close in time: connections terminated")
+            pool.terminate()
+
+
+async def ping(engine: Engine, timeout: float = 2.0) -> bool:
+    """Whether the database answers `SELECT 1` within `timeout` seconds."""
+    try:
+        await asyncio.wait_for(engine.run_ddl("SELECT 1"), timeout)
+    except Exception as exc:  # noqa: BLE001
+        if not (is_unavailable(exc) or isinstance(exc, asyncpg.PostgresError | sqlite3.Error)):
+            raise
+        return False
+    return True
 
 
 def transaction(engine: Engine | None = None):

@@ -78,7 +78,8 @@ def test_comment_control_characters_are_dropped():
 )
 @pytest.mark.filterwarnings("ignore:.*Unable to fetch server version")
 def test_engine_from_url(url, kind):
-    assert type(engine_from_url(url)).__name__ == kind
+    # PostgreSQL: a subclass whose transactions survive a lost connection (feedback.engine)
+    assert kind in [cls.__name__ for cls in type(engine_from_url(url)).__mro__]
 
 
 @pytest.mark.parametrize("url", ["mysql://x/y", "sqlite://", "nonsense"])

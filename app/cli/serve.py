@@ -17,6 +17,9 @@ from app.cli.common import console, migrate_first, run_with_database, warn_about
 
 # uvicorn's HTTP protocol with TCP_NODELAY set on every connection (see _no_delay_protocol).
 HTTP_PROTOCOL = "app.cli.serve:NoDelayHTTP"
+# On SIGTERM, requests in flight get this long to finish; the application's own shutdown (the
+# writer's last batch, closing the pool) is bounded separately, a few seconds each.
+GRACEFUL_SHUTDOWN_SECONDS = 10
 
 
 async def _load_demo(engine: Any, responses: int, seed: int) -> None:
@@ -110,7 +113,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         console.print("Note: SQLite has one writer at a time; one worker is faster than several.")
     uvicorn.run("app.web.asgi:app", host=args.host, port=args.port, workers=args.workers,
                 log_level="info", access_log=False, proxy_headers=settings.trust_proxy,
-                http=HTTP_PROTOCOL)
+                http=HTTP_PROTOCOL, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
     return 0
 
 

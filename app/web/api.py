@@ -20,6 +20,7 @@ from litestar.status_codes import (
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 from app import i18n
@@ -186,7 +187,10 @@ class ApiController(Controller):
             "(`fields` says which) or a refused ticket token (`error` is the token's code); "
             "429 the device rated this counter within the device interval (`too_soon`; only "
             "counters configured as kiosks are exempt, whatever `channel` says) or too many "
-            "submissions from the network (`rate_limited`), with `Retry-After` in seconds. "
+            "submissions from the network (`rate_limited`), with `Retry-After` in seconds; "
+            "503 the database cannot be reached right now (`unavailable`, with `Retry-After`): "
+            "nothing was acknowledged, send the same body with the same `idempotency_key` "
+            "again later and it is stored once. "
             "The body must be sent with `Content-Type: application/json` (else 415)."
         ),
         status_code=HTTP_201_CREATED,
@@ -204,6 +208,9 @@ class ApiController(Controller):
             HTTP_429_TOO_MANY_REQUESTS: ResponseSpec(
                 ErrorOut, description="Device interval (too_soon) or network rate limit "
                 "(rate_limited); see Retry-After"),
+            HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
+                ErrorOut, description="The database cannot be reached (unavailable); send "
+                "again with the same idempotency_key after Retry-After seconds"),
         },
     )
     async def submit(

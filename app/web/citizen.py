@@ -32,7 +32,7 @@ from app.web.page import page_context
 from app.web.security import is_cross_site
 from feedback.clock import WITA
 from feedback.org import directory
-from feedback.org.counters import CounterInfo, load_counter
+from feedback.org.counters import CounterInfo, last_known_counter, load_counter
 from feedback.survey import outcomes, skm
 from feedback.survey import submit as submission
 from feedback.survey.receipts import display, receipt_details
@@ -189,6 +189,35 @@ def _form_page(
     )
 
 
+def _unavailable_page(request: Request, counter: str, *, kiosk: bool, lang: str, key: str,
+                      token: str | None, values: dict[str, str],
+                      outcome: outcomes.Unavailable) -> Template:
+    """The database cannot be reached: 503 with Retry-After and nothing stored. The form comes
+    back with the answers and the same one-time key (sending it again later stores it once),
+    built from the counter as this process last knew it, without the database; when it never
+    knew the counter, a short page sends the same fields again."""
+    _ = i18n.gettext(lang)
+    status, message_id = outcomes.status_of(outcome)
+    message = messages.outcome_message(_, message_id, outcome.retry_after)
+    headers = {"Retry-After": str(outcome.retry_after), "Cache-Control": "private, no-store"}
+    c = last_known_counter(counter)
+    if c is not None:
+        page = _form_page(request, c, lang=lang, kiosk=kiosk, key=key, values=values,
+                          token=token, notice=message, status_code=status)
+        page.headers.update(headers)
+        return page
+    return Template(
+        template_name="resend.html",
+        context={**page_context(request, lang, kiosk=kiosk),
+                 "title": _(messages.UNAVAILABLE_TITLE), "message": message,
+                 "action": f"/{_mode_path(kiosk)}/{counter}",
+                 "fields": [(k, v) for k, v in values.items() if k not in ("key", "lang")],
+                 "key": key, "form_lang": lang},
+        status_code=status,
+        headers=headers,
+    )
+
+
 class CitizenController(Controller):
     include_in_schema = False
 
@@ -289,6 +318,9 @@ class CitizenController(Controller):
             query = urlencode({"r": outcome.receipt.receipt, "lang": language})
             return Redirect(f"/{_mode_path(kiosk)}/{counter}/terima-kasih?{query}",
                             status_code=303)
+        if isinstance(outcome, outcomes.Unavailable):
+            return _unavailable_page(request, counter, kiosk=kiosk, lang=language, key=key,
+                                     token=token, values=values, outcome=outcome)
         c = None if isinstance(outcome, outcomes.UnknownCounter) else await load_counter(counter)
         if c is None:
             return not_found_page(request, language)

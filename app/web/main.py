@@ -15,7 +15,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.template.config import TemplateConfig
 
 from app import i18n
@@ -29,9 +29,11 @@ from app.web.qr_routes import QrController
 from app.web.scores_api import ScoresController, new_score_cache
 from app.web.security import security_headers
 from app.web.staff import auth as staff_auth
-from app.web.staff.errors import staff_error
+from app.web.staff.errors import staff_error, staff_message
+from app.web.staff.page import staff_lang
 from app.web.staff.routes import STAFF_ROUTES
 from feedback import engine as db
+from feedback.survey.outcomes import UNAVAILABLE_RETRY_AFTER
 from feedback.survey.submit import Policy
 from feedback.survey.writer import Writer
 
@@ -100,10 +102,21 @@ async def live() -> str:
     return "ok"
 
 
-@get("/health", summary="Readiness: the database answers")
-async def health(request: Request) -> dict[str, str]:
-    await request.app.state.engine.run_ddl("SELECT 1")
-    return {"status": "ok"}
+HEALTH_DB_TIMEOUT = 2.0  # seconds /health waits for the database's `SELECT 1`
+
+
+@get("/health", summary="Readiness: the database answers and the submission writer runs",
+     description="200 `{status: ok, database: up, writer: idle|running}`; 503 "
+     "`{status: unavailable, database: up|down, writer: ...}` when the database does not "
+     f"answer within {HEALTH_DB_TIMEOUT:g} s or this worker's writer task has died.")
+async def health(request: Request) -> Response[dict[str, str]]:
+    up = await db.ping(request.app.state.engine, HEALTH_DB_TIMEOUT)
+    writer = request.app.state.writer.state()
+    ok = up and writer != "dead"
+    return Response({"status": "ok" if ok else "unavailable", "database": "up" if up else "down",
+                     "writer": writer},
+                    status_code=200 if ok else HTTP_503_SERVICE_UNAVAILABLE,
+                    headers={"Cache-Control": "no-store"})
 
 
 def _is_api(request: Request) -> bool:
@@ -150,10 +163,36 @@ def _handle_undecodable(request: Request, exc: UnicodeDecodeError) -> Response[A
     return _handle_http(request, HTTPException(status_code=400, detail="invalid encoding"))
 
 
+def _handle_unavailable(request: Request, exc: Exception) -> Response[Any]:
+    """The database cannot be reached (restarting, refused, a bounded wait ran out): 503 with
+    Retry-After, a short page or JSON in the request's language; logged without a trace."""
+    request.logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+    headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER), "Cache-Control": "no-store"}
+    if _is_staff(request):
+        lang = staff_lang(request)
+        text = i18n.gettext(lang)(messages.UNAVAILABLE_PAGE)
+        return staff_message(request, lang, text, text, HTTP_503_SERVICE_UNAVAILABLE,
+                             headers=headers)
+    lang = api_lang(request) if _is_api(request) else i18n.pick(request.query_params.get("lang"))
+    text = i18n.gettext(lang)(messages.UNAVAILABLE_PAGE)
+    if _is_api(request):
+        return Response({"error": "unavailable", "message": text},
+                        status_code=HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
+    return Template(
+        template_name="message.html",
+        context={**page_context(request, lang), "title": text, "message": text, "back_url": None},
+        status_code=HTTP_503_SERVICE_UNAVAILABLE,
+        headers=headers,
+    )
+
+
 def _handle_error(request: Request, exc: Exception) -> Response[Any]:
-    """Database integrity errors are conflicts, never 500s; anything else is logged."""
+    """Database integrity errors are conflicts and a database that cannot be reached is 503,
+    never 500s; anything else is logged."""
     if db.is_integrity_error(exc):
         return _handle_http(request, HTTPException(status_code=409, detail="conflict"))
+    if db.is_unavailable(exc):
+        return _handle_unavailable(request, exc)
     request.logger.exception("unhandled error")
     if _is_staff(request):
         return staff_error(request, HTTPException(status_code=500, detail="server error"))

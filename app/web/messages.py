@@ -50,6 +50,13 @@ NOT_FOUND = N_(
 CONFLICT = N_("Your rating could not be saved because of a clash. Please send it again.")
 BAD_REQUEST = N_("The request could not be understood.")
 TOO_LARGE = N_("The submission is too large.")
+# The database cannot be reached (503 with Retry-After): a submission, and any other page.
+UNAVAILABLE = N_(
+    "The service cannot save ratings right now (nothing was saved). Your answers are kept: "
+    "please send them again in a moment."
+)
+UNAVAILABLE_TITLE = N_("Not saved yet")
+UNAVAILABLE_PAGE = N_("The service is temporarily unavailable. Please try again in a moment.")
 UNREADABLE_TEXT = N_("Part of what was sent could not be read (it is not valid text). "
                     "Please check your answers and send again.")
 CROSS_SITE_TITLE = N_("Rating not sent")
@@ -66,6 +73,7 @@ OUTCOME_MESSAGES = {
     "rate_limited": RATE_LIMITED,
     "conflict": CONFLICT,
     "unknown_counter": NOT_FOUND_TITLE,
+    "unavailable": UNAVAILABLE,
     **TOKEN_ERRORS,
 }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cachetools import TTLCache
+from cachetools import LRUCache, TTLCache
 
 from feedback.survey.skm import current_questionnaire_id
 from feedback.tables import Counter, Service
@@ -36,11 +36,21 @@ class CounterInfo:
 # asking for many made-up codes can neither grow memory nor push real counters out.
 _known: TTLCache[str, CounterInfo] = TTLCache(KNOWN_CACHE_SIZE, COUNTER_CACHE_SECONDS)
 _unknown: TTLCache[str, bool] = TTLCache(UNKNOWN_CACHE_SIZE, COUNTER_CACHE_SECONDS)
+# The last answer per counter, whatever its age: only to render a form (with the answers
+# kept) while the database cannot be reached, never to store anything.
+_last: LRUCache[str, CounterInfo] = LRUCache(KNOWN_CACHE_SIZE)
 
 
 def clear_counter_cache() -> None:
     _known.clear()
     _unknown.clear()
+    _last.clear()
+
+
+def last_known_counter(code: str) -> CounterInfo | None:
+    """The counter as this process last loaded it, without asking the database (None if it
+    never did): to show its form again while the database is unavailable."""
+    return _known.get(code) or _last.get(code)
 
 
 async def load_counter(code: str) -> CounterInfo | None:
@@ -55,7 +65,7 @@ async def load_counter(code: str) -> CounterInfo | None:
     if info is None:
         _unknown[code] = True
     else:
-        _known[code] = info
+        _known[code] = _last[code] = info
     return info
 
 

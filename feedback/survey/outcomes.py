@@ -64,8 +64,21 @@ class UnknownCounter:
     """No active counter has this code."""
 
 
+# Seconds a client is asked to wait when the database cannot be reached (a PostgreSQL
+# restart takes a few seconds; the writer and the pool reconnect by themselves).
+UNAVAILABLE_RETRY_AFTER = 5
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """The database cannot be reached right now (e.g. restarting): nothing was acknowledged;
+    sending the same submission (same key) again later stores it exactly once."""
+
+    retry_after: int = UNAVAILABLE_RETRY_AFTER  # seconds
+
+
 Outcome = (Stored | Duplicate | Invalid | TokenRefused | TooSoon | RateLimited | Conflict
-           | UnknownCounter)
+           | UnknownCounter | Unavailable)
 
 # Outcome → (HTTP status, message id). A message id of None means the outcome's own `code`
 # (the token refusals). Documented in the README and in the endpoint's OpenAPI responses.
@@ -78,6 +91,7 @@ OUTCOME_STATUS: dict[type, tuple[int, str | None]] = {
     RateLimited: (429, "rate_limited"),
     Conflict: (409, "conflict"),
     UnknownCounter: (404, "unknown_counter"),
+    Unavailable: (503, "unavailable"),
 }
 
 
@@ -92,7 +106,7 @@ def status_of(outcome: Outcome) -> tuple[int, str]:
 
 def retry_after(outcome: Outcome) -> int | None:
     """Seconds to wait before sending again (the Retry-After header), if any."""
-    if isinstance(outcome, TooSoon | RateLimited):
+    if isinstance(outcome, TooSoon | RateLimited | Unavailable):
         return outcome.retry_after
     return None
 

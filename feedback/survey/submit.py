@@ -12,7 +12,7 @@ from typing import Any
 
 from feedback.aggregates import daily as aggregates
 from feedback.clock import wita_day
-from feedback.engine import transaction
+from feedback.engine import is_unavailable, transaction
 from feedback.org.counters import CounterInfo, load_counter
 from feedback.survey import limits, receipts, responses, validate
 from feedback.survey.outcomes import (
@@ -24,6 +24,7 @@ from feedback.survey.outcomes import (
     Stored,
     TokenRefused,
     TooSoon,
+    Unavailable,
     UnknownCounter,
 )
 from feedback.survey.receipts import Receipt, find_receipts
@@ -57,8 +58,14 @@ async def submit(sub: Submission, store: Callable[[Pending], Awaitable[Outcome]]
     """The whole submit step: find the counter, validate, check the token's form, store with
     `store` (a `Writer.submit`, or `store_one` with a policy), and return the outcome. Only a
     counter configured as a kiosk (`CounterInfo.is_kiosk`) skips the device interval; the
-    channel a client names (the /k/ page, `"channel": "kiosk"`) never does."""
-    counter = await load_counter(sub.counter)
+    channel a client names (the /k/ page, `"channel": "kiosk"`) never does. A database that
+    cannot be reached is the outcome Unavailable, here or in `store`."""
+    try:
+        counter = await load_counter(sub.counter)
+    except Exception as exc:
+        if is_unavailable(exc):
+            return Unavailable()
+        raise
     if counter is None:
         return UnknownCounter()
     try:
