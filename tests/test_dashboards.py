@@ -146,7 +146,8 @@ async def test_unit_page_equals_the_api_and_the_engine(city):
         api = (await client.get("/api/v1/units/pkm-oesapa/ikm?from=2026-01-01&to=2026-03-31")
                ).json()
         scores = (await client.get(f"/api/v1/scores?period={Q1}")).json()
-    assert float(data(html, "ikm")) == api["ikm"]
+    assert float(data(html, "ikm")) == api["ikm"] and not api["suppressed"]
+    assert 'id="public-withheld"' not in html
     assert int(data(html, "n")) == api["n"] == 64
     assert data(html, "grade") == api["grade"]
     elements = rows(html, "data-element")
@@ -294,6 +295,11 @@ async def test_a_month_with_a_few_ratings_hides_the_counter(city):
     assert float(data(month, "ikm")) == pytest.approx(_ikm([july]).ikm, abs=1e-9)
     row = re.search(r'<tr data-key="OESAPA02">(.*?)</tr>', unit, re.S).group(1)
     assert "<data" not in row and "salah satu bulan" in row
+    # the public IKM withholds the unit's Q3 (August has 3): the page says so
+    async with make_client() as client:
+        public = (await client.get("/api/v1/units/pkm-oesapa/ikm?period=2025-Q3")).json()
+    assert public["suppressed"] is True and public["n"] == int(data(unit, "n")) == 15
+    assert 'id="public-withheld"' in unit
 
 
 async def test_this_months_ratings_are_not_broken_down(city):

@@ -9,7 +9,7 @@ another scope's objects (404). Figures: feedback.performance.dashboard.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
@@ -22,6 +22,7 @@ from litestar.response import Template
 from app import i18n
 from app.i18n import N_
 from app.survey_text import instrument, profile_choices
+from app.web.api import figures_shown
 from app.web.staff import charts
 from app.web.staff.auth import StaffPrincipal, roles
 from app.web.staff.errors import staff_message
@@ -246,8 +247,15 @@ class DashboardController(Controller):
         # The newest comments (masked; all periods), in full on the comments page.
         comments = await latest_comments(request.user.scope, board.unit.code,
                                          LATEST_COMMENTS, markers=comment_markers(lang))
+        # The public IKM (GET /api/v1/units/{unit}/ikm) withholds the figures of a period
+        # with a month of 1 to min_group − 1 responses: say so, the page shows them to staff.
+        calendar = period.first.day == 1 and (
+            (period.last + timedelta(days=1)).day == 1 or period.last == today())
+        withheld = calendar and board.official.n > 0 and not figures_shown(
+            [m.n for m in board.trend.months], _min_group(request))
         return Template("staff/unit.html", context=staff_context(
-            request, lang, board=board, **helpers, comments=comments,
+            request, lang, board=board, **helpers, comments=comments, public_withheld=withheld,
+            min_group_minus_one=_min_group(request) - 1,
             charts=_charts(board.official, board.trend, lang, helpers["element_names"], _),
             comments_url=f"/staf/unit/{board.unit.code}/komentar",
             targets_url=f"/staf/unit/{board.unit.code}/kinerja"))
