@@ -13,8 +13,10 @@ paths included):
   /static/swagger-init.js, not inline) and needs inline styles and data: images for the
   React-rendered page. Every policy has `frame-ancestors 'none'`, `object-src 'none'`, and
   no source other than this server.
-- `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` (links carry ticket
-  codes and receipts), `X-Frame-Options: DENY` for browsers without frame-ancestors.
+- `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin` (links carry ticket
+  codes and receipts: no other site gets them; `no-referrer` would also make Chromium send
+  `Origin: null` on the form's own posts), `X-Frame-Options: DENY` for browsers without
+  frame-ancestors.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ DOCS_POLICY = STAFF_POLICY
 
 _FIXED = [
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
 
@@ -82,13 +84,17 @@ def _origin_of(url: str) -> str:
 
 
 def is_cross_site(request: Request, public_url: str) -> bool:
-    """A form post that a browser says comes from another site. `Sec-Fetch-Site:
-    cross-site` is refused; an `Origin` is accepted only when it is SUARA_PUBLIC_URL's origin
-    or names the host the request was sent to (`null` is refused). Requests with neither
-    header (old phone browsers send none) are accepted: they cannot come from a modern
-    browser on another site."""
-    if request.headers.get("sec-fetch-site", "").strip().lower() == "cross-site":
+    """A form post that a browser says comes from another site. `Sec-Fetch-Site` (set by
+    the browser, never by a page) decides when present: `cross-site` is refused,
+    `same-origin` and `none` (typed, bookmarked) are accepted. Otherwise an `Origin` is
+    accepted only when it is SUARA_PUBLIC_URL's origin or names the host the request was
+    sent to (`null`, as from a sandboxed frame, is refused). Requests with neither header
+    (old phones send none) are accepted: a modern browser always sends one of them."""
+    site = request.headers.get("sec-fetch-site", "").strip().lower()
+    if site == "cross-site":
         return True
+    if site in ("same-origin", "none"):
+        return False
     origin = request.headers.get("origin")
     if origin is None:
         return False

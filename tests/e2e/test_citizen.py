@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import KIOSK_RETURN, PHONE, TABLET, Server
+from .conftest import KIOSK_RETURN, PHONE, TABLET, Server, add_style
 
 pytestmark = pytest.mark.e2e
 
@@ -283,7 +283,7 @@ def test_no_sideways_scrolling(citizen: Citizen, pages, width: int) -> None:
         if scroll > inner:
             too_wide.append(f"{name} ({page.url}): {scroll} px wide in a {inner} px window")
             return
-        page.add_style_tag(content=NO_BREAKING)
+        add_style(page, NO_BREAKING)
         scroll, inner = overflow(page)
         if scroll > inner:
             too_wide.append(f"{name} ({page.url}): fits only by breaking words ({scroll} px)")
