@@ -167,8 +167,10 @@ def points_chart(labels: list[str], values: list[float], *, title: str, descript
     """A horizontal bar chart of points above (blue, right) and below (orange, left) the city
     average, in the dashboards' chart style (app.web.staff.charts)."""
     chart = pygal.HorizontalBar(**charts._config(
-        width=760, height=max(220, 34 * len(values) + 90), print_values=True,
-        value_formatter=lambda v: signed(v, 2, lang),
+        width=760, height=max(220, 34 * len(values) + 90), zero=0, truncate_label=-1,
+        # the values are in the table beside the chart; printed on short bars they would
+        # not be legible
+        print_values=False, value_formatter=lambda v: signed(v, 1, lang),
     ))
     # pygal draws the first label at the bottom: reverse so the list reads top-down.
     chart.x_labels = list(reversed(labels))
