@@ -320,3 +320,22 @@ async def test_roles_and_scopes_of_every_route(data):
         for path in ROUTES.values():
             got = await client.get(path)
             assert got.status_code == 303 and got.headers["location"].startswith("/staf/masuk")
+
+
+def test_points_chart_bars_start_at_zero():
+    """Positive bars go right and negative bars left from one zero line, proportionally;
+    the SVG has no script and is named and described."""
+    from app.web.staff.unit_pages import points_chart
+
+    chart = points_chart(["a", "b"], [1.0, -0.5], title="Judul", description="Uraian",
+                         lang="id")
+    svg = str(chart.svg)
+    bars = [tuple(float(v) for v in found) for found in re.findall(
+        r'<rect x="([^"]+)" y="[^"]+" rx="0" ry="0" width="([^"]+)"[^>]*class="rect reactive',
+        svg)]
+    assert len(bars) == 2
+    (neg_x, neg_w), (pos_x, pos_w) = bars  # pygal draws the last label first
+    assert neg_x + neg_w == pytest.approx(pos_x)  # they meet at zero
+    assert pos_w == pytest.approx(2 * neg_w)
+    assert "<script" not in svg and 'role="img"' in svg
+    assert "<title" in svg and "Uraian" in svg
