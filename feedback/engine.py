@@ -7,6 +7,7 @@ every table. Domain functions take no engine parameter; the few raw statements g
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import sqlite3
@@ -103,25 +104,42 @@ class _Transaction(PostgresTransaction):
         if self._parent:
             return exception is None
         broken: BaseException | None = None
+        lost: Exception | None = None
         try:
             if exception is not None:
                 if not self._rolled_back:
                     broken = await self._rollback_or_discard(exception)
+                if isinstance(exception, Exception):
+                    lost = self._lost(exception)
             elif not self._committed and not self._rolled_back:
                 try:
                     await self.commit()
-                except BaseException as exc:  # unknown whether it committed: discard
+                except Exception as exc:  # unknown whether it committed: discard
+                    broken, lost = exc, self._lost(exc)
+                    if lost is exc:
+                        raise
+                    raise lost from exc
+                except BaseException as exc:
                     broken = exc
                     raise
         finally:
             self.engine.current_transaction.reset(self.context)
             await self._give_back(broken=broken is not None, cause=broken)
+        if lost is not None and lost is not exception:
+            raise lost from exception
         return exception is None
+
+    def _lost(self, exc: Exception) -> Exception:
+        """A failure on a connection that died meanwhile (asyncpg may report the server's
+        termination as a protocol state error) is a lost connection: ConnectionLost."""
+        if is_unavailable(exc) or not _is_closed(self.connection):
+            return exc
+        return ConnectionLost(f"the database connection was lost ({type(exc).__name__}: {exc})")
 
     async def _rollback_or_discard(self, cause: BaseException) -> BaseException | None:
         """Roll back; when the connection is gone or the rollback fails or takes too long,
         the connection is to be discarded (returns why)."""
-        if self.connection.is_closed() or is_unavailable(cause):
+        if _is_closed(self.connection) or is_unavailable(cause):
             return cause
         try:
             await asyncio.wait_for(self.rollback(), ROLLBACK_TIMEOUT)
@@ -132,16 +150,34 @@ class _Transaction(PostgresTransaction):
     async def _give_back(self, *, broken: bool, cause: BaseException | None) -> None:
         connection, pool = self.connection, self.engine.pool
         if broken:
-            connection.terminate()
+            _terminate(connection)
             if pool is not None and cause is not None and is_unavailable(cause):
                 await pool.expire_connections()  # the others went down with the same server
         try:
             if pool is not None:
                 await pool.release(connection, timeout=ROLLBACK_TIMEOUT)
-            elif not connection.is_closed():
+            elif not _is_closed(connection):
                 await asyncio.wait_for(connection.close(), ROLLBACK_TIMEOUT)
         except Exception:  # noqa: BLE001 - asyncpg terminated it: a new one replaces it
-            log.warning("a database connection was discarded", exc_info=True)
+            log.warning("a database connection was discarded")
+
+
+def _is_closed(connection: Any) -> bool:
+    """Closed, or already detached from the pool (asyncpg gives a pooled connection that the
+    server closed back to the pool by itself; its proxy then refuses every call)."""
+    try:
+        return bool(connection.is_closed())
+    except asyncpg.InterfaceError:
+        return True
+
+
+def _terminate(connection: Any) -> None:
+    with contextlib.suppress(asyncpg.InterfaceError):  # already given back to the pool, closed
+        connection.terminate()
+
+
+class ConnectionLost(ConnectionError):
+    """The database connection died during a statement or a transaction."""
 
 
 class _PostgresEngine(PostgresEngine):
@@ -156,7 +192,9 @@ def is_unavailable(exc: BaseException) -> bool:
     a bounded wait that ran out): the request may succeed later (503), it is not a bug."""
     if isinstance(exc, asyncpg.PostgresConnectionError | asyncpg.CannotConnectNowError
                   | asyncpg.AdminShutdownError | asyncpg.CrashShutdownError
-                  | asyncpg.TooManyConnectionsError | ConnectionError | TimeoutError):
+                  | asyncpg.TooManyConnectionsError | ConnectionError | TimeoutError
+                  # a protocol state error: the server's termination message arrived mid-way
+                  | asyncpg.InternalClientError):
         return True
     if isinstance(exc, asyncpg.InterfaceError):
         text = str(exc)

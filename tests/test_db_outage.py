@@ -91,6 +91,45 @@ async def test_failed_begin_returns_the_connection_to_the_pool(org, monkeypatch)
         assert await Response.count() == 0
 
 
+@on_postgres
+async def test_commit_failing_on_a_dying_connection_is_unavailable(org, monkeypatch):
+    """Seen in the restart test: the server's termination message arrived during COMMIT and
+    asyncpg raised InternalClientError ("cannot switch to state 15"), answered 500. Whether
+    that COMMIT happened is unknown: 503, and the same key sent again is stored once."""
+    from asyncpg.transaction import Transaction
+
+    counter = await load_counter(org.kiosk)
+    real_commit, real_start, broken = Transaction.commit, Transaction.start, []
+
+    async def commit(self):
+        if not broken:
+            broken.append("commit")
+            await real_commit(self)  # committed, but the client never hears it
+            self._connection.terminate()
+            raise asyncpg.InternalClientError(
+                "cannot switch to state 15; another operation (2) is in progress")
+        return await real_commit(self)
+
+    async def start(self):  # the server is still down for the next attempt
+        if broken == ["commit"]:
+            broken.append("start")
+            raise asyncpg.CannotConnectNowError("the database system is starting up")
+        return await real_start(self)
+
+    monkeypatch.setattr(Transaction, "commit", commit)
+    monkeypatch.setattr(Transaction, "start", start)
+    writer = Writer(submission.Policy(), tasks=1)
+    try:
+        first = await writer.submit(_pending(counter, "commit-lost-1"))
+        tries = [await writer.submit(_pending(counter, "commit-lost-1")) for _ in range(2)]
+    finally:
+        await writer.close()
+    assert isinstance(first, outcomes.Unavailable)
+    assert isinstance(tries[0], outcomes.Unavailable)  # still starting up
+    assert isinstance(tries[1], outcomes.Duplicate)  # the client's retry: the first receipt
+    assert await Response.count() == 1
+
+
 class _Down:
     """Every store fails as when PostgreSQL is restarting."""
 
