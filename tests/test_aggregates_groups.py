@@ -102,6 +102,13 @@ async def assert_read(want: dict[tuple, list[int]], units: list[int], first: dat
                     total[i] += v
         assert {k: _flat(v) for k, v in read[dim].items()} == summed, (dim, first, last)
         assert await groups.group_counts(units, first, last, dim) == read[dim]
+        totals: dict[str, list[int]] = {}
+        for (_unit, key), cell in summed.items():
+            total = totals.setdefault(key, [0] * WIDTH)
+            for i, v in enumerate(cell):
+                total[i] += v
+        got = (await groups.groups_totals(units, first, last, (dim,)))[dim]
+        assert {k: _flat(v) for k, v in got.items()} == totals
 
 
 async def assert_consistent(periods: list[tuple[date, date]] = ()) -> None:

@@ -6,7 +6,9 @@ a page covers, never with the number of stored responses (nothing here reads `re
   dimension of `unit_day_group`: `counter` (key: the counter's id as text), `service` (the
   service's id as text), `gender`, `age_band`, `education`, `occupation` (the profile
   code); `-` (`NONE_KEY`) is the key of responses without a service or profile answer.
-  `groups_counts(unit_ids, first, last, dims)` reads several dimensions in one query.
+  `groups_counts(unit_ids, first, last, dims)` reads several dimensions in one query;
+  `groups_totals(unit_ids, first, last, dims)` the same summed over the units (per dim,
+  per key: what an agency's breakdown needs, one row per key however many units).
   The period's whole calendar months are read from `unit_month_group` and only the days of
   its partial first and last months from `unit_day_group`, so a year costs about twelve
   rows per unit and key plus at most two months of days, however many responses there are.
@@ -35,7 +37,7 @@ from feedback.tables import UnitDayGroup, UnitDayStats
 from scoring.ikm import ELEMENTS
 
 __all__ = ["DIMENSIONS", "NONE_KEY", "GroupCounts", "group_counts", "groups_counts",
-           "split_months", "unit_counts", "unit_month_counts"]
+           "groups_totals", "split_months", "unit_counts", "unit_month_counts"]
 
 ElementCounts = tuple[tuple[int, int, int, int], ...]
 
@@ -80,8 +82,7 @@ def _equal_or_in(values: Sequence[object]) -> str:
 def _counts(row: dict) -> GroupCounts:
     flat = [int(row[c]) for c in COUNT_COLUMNS]
     return GroupCounts(int(row["n"]), tuple(
-        (flat[i], flat[i + 1], flat[i + 2], flat[i + 3]) for i in range(0, 4 * len(ELEMENTS), 4)
-    ))
+        tuple(flat[i:i + 4]) for i in range(0, 4 * len(ELEMENTS), 4)))  # type: ignore[misc]
 
 
 def _units(unit_ids: Iterable[int]) -> list[int]:
@@ -96,11 +97,30 @@ async def groups_counts(unit_ids: Iterable[int], first: date, last: date,
                         dims: Sequence[str] = DIMENSIONS
                         ) -> dict[str, dict[tuple[int, str], GroupCounts]]:
     """Per dimension, per (unit id, key): the counts over WITA days first..last."""
+    out: dict[str, dict[tuple[int, str], GroupCounts]] = {}
+    for dim, rows in (await _read(unit_ids, first, last, dims, per_unit=True)).items():
+        out[dim] = {(int(row["unit"]), row["key"]): _counts(row) for row in rows}
+    return out
+
+
+async def groups_totals(unit_ids: Iterable[int], first: date, last: date,
+                        dims: Sequence[str] = DIMENSIONS
+                        ) -> dict[str, dict[str, GroupCounts]]:
+    """Per dimension, per key: the counts over WITA days first..last summed over the
+    units (summed by the database: one row per key, however many units)."""
+    out: dict[str, dict[str, GroupCounts]] = {}
+    for dim, rows in (await _read(unit_ids, first, last, dims, per_unit=False)).items():
+        out[dim] = {row["key"]: _counts(row) for row in rows}
+    return out
+
+
+async def _read(unit_ids: Iterable[int], first: date, last: date, dims: Sequence[str], *,
+                per_unit: bool) -> dict[str, list[dict]]:
     for dim in dims:
         if dim not in DIMENSIONS:
             raise ValueError(f"unknown breakdown dimension {dim!r}; one of {DIMENSIONS}")
     units, dims = _units(unit_ids), list(dict.fromkeys(dims))
-    out: dict[str, dict[tuple[int, str], GroupCounts]] = {dim: {} for dim in dims}
+    out: dict[str, list[dict]] = {dim: [] for dim in dims}
     if not units or not dims or first > last:
         return out
     months, day_ranges = split_months(first, last)
@@ -114,12 +134,13 @@ async def groups_counts(unit_ids: Iterable[int], first: date, last: date,
         parts.append(f'SELECT "unit", "dim", "key", {_COLUMNS} FROM "unit_day_group" '
                      f'WHERE {where} AND "day" >= {{}} AND "day" <= {{}}')
         args += [*units, *dims, *day_range]
+    by = '"unit", "dim", "key"' if per_unit else '"dim", "key"'
     rows = await UnitDayGroup.raw(
-        f'SELECT "unit", "dim", "key", {_SUMS} FROM ({" UNION ALL ".join(parts)}) AS "t" '
-        'GROUP BY "unit", "dim", "key"', *args).run()
+        f'SELECT {by}, {_SUMS} FROM ({" UNION ALL ".join(parts)}) AS "t" GROUP BY {by}',
+        *args).run()
     for row in rows:
         if row["n"]:
-            out[row["dim"]][(int(row["unit"]), row["key"])] = _counts(row)
+            out[row["dim"]].append(row)
     return out
 
 
