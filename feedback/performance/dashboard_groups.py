@@ -95,9 +95,9 @@ async def _monthly(unit_ids: Sequence[int], within: Span, dims: Sequence[str]
 
     out: dict[str, Monthly] = {dim: {} for dim in dims}
     for index, (first, last) in enumerate(within.months):
-        read = await aggregates.groups_counts(list(unit_ids), first, last, dims)
+        read = await aggregates.groups_totals(list(unit_ids), first, last, dims)
         for dim in dims:
-            for (_unit, key), cell in read[dim].items():
+            for key, cell in read[dim].items():
                 months = out[dim].setdefault(
                     str(key), [reads.Tally.empty() for _ in within.months])
                 months[index].add(reads.Tally(int(cell.n), [list(r) for r in
