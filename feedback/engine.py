@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import errno
 import logging
+import socket
 import sqlite3
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -199,10 +200,13 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, asyncpg.InterfaceError):
         text = str(exc)
         return "connection is closed" in text or "released back to the pool" in text
+    if isinstance(exc, socket.gaierror):  # the database host's name does not resolve now
+        return True
     if isinstance(exc, OSError):  # refused, unreachable; asyncio's "Multiple exceptions"
-        return exc.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH,
-                             errno.ETIMEDOUT, errno.ECONNRESET) or "Connect call failed" in str(
-                                 exc) or str(exc).startswith("Multiple exceptions")
+        text = str(exc)
+        return (exc.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH,
+                              errno.ETIMEDOUT, errno.ECONNRESET)
+                or "Connect call failed" in text or text.startswith("Multiple exceptions"))
     return False
 
 

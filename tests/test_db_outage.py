@@ -271,3 +271,24 @@ async def test_health_is_503_when_the_database_does_not_answer(org):
     assert time.monotonic() - started < 5
     assert r.status_code == 503
     assert r.json()["status"] == "unavailable" and r.json()["database"] == "down"
+
+
+@pytest.mark.parametrize(("exc", "unavailable"), [
+    (ConnectionRefusedError(111, "Connection refused"), True),
+    (OSError("Multiple exceptions: [Errno 111] Connect call failed ('::1', 5432, 0, 0)"), True),
+    (TimeoutError(), True),
+    (asyncpg.CannotConnectNowError("the database system is starting up"), True),
+    (asyncpg.AdminShutdownError("terminating connection due to administrator command"), True),
+    (asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+     True),
+    (asyncpg.InterfaceError("cannot call Transaction.rollback(): the underlying connection is "
+                            "closed"), True),
+    (dbengine.ConnectionLost("lost"), True),
+    (FileNotFoundError(2, "No such file"), False),
+    (ValueError("bug"), False),
+    (asyncpg.UniqueViolationError("duplicate key"), False),
+    (asyncpg.InterfaceError("cannot use Connection.transaction() in a manually started "
+                            "transaction"), False),
+])
+def test_which_errors_mean_the_database_is_unavailable(exc, unavailable):
+    assert dbengine.is_unavailable(exc) is unavailable
