@@ -292,3 +292,20 @@ async def test_health_is_503_when_the_database_does_not_answer(org):
 ])
 def test_which_errors_mean_the_database_is_unavailable(exc, unavailable):
     assert dbengine.is_unavailable(exc) is unavailable
+
+
+async def test_staff_page_while_the_database_is_down_is_503(org, monkeypatch):
+    from feedback.accounts import users
+    from tests.staff_support import make_all_roles, signed_in_as
+
+    await make_all_roles()
+    async with make_client() as client:
+        await signed_in_as(client, "admin")
+
+        async def down(*args, **kwargs):
+            raise ConnectionRefusedError(111, "Connection refused")
+
+        monkeypatch.setattr(users, "get_user", down)
+        r = await client.get("/staf/kota?lang=en")
+    assert r.status_code == 503 and "text/html" in r.headers["content-type"]
+    assert "temporarily unavailable" in r.text and int(r.headers["retry-after"]) > 0
