@@ -24,9 +24,10 @@ class Writer:
     the outcome Unavailable (nothing acknowledged: the same key sent again stores once), any
     other failure is raised.
 
-    A failed batch never stops a task; a task that ends anyway (a bug, a stray cancel) is
-    replaced at once, and the queue it served is kept. Each batch runs in a task of its own
-    (`asyncio.wait_for`), so no per-task database state outlives a batch."""
+    A failed batch never stops a task; a task that ends anyway is replaced (at once after an
+    error, at the next submission after a stray cancel), and the queue it served is kept.
+    Each batch runs in a task of its own (`asyncio.wait_for`), so no per-task database state
+    outlives a batch."""
 
     def __init__(self, policy: Policy, *, max_batch: int = 64, tasks: int = 2,
                  batch_timeout: float = BATCH_TIMEOUT) -> None:
@@ -61,10 +62,10 @@ class Writer:
     def _ended(self, task: asyncio.Task[None]) -> None:
         if task not in self._workers:
             return  # closed
-        if not task.cancelled() and task.exception() is not None:
-            log.error("a submission writer task ended", exc_info=task.exception())
-        else:
-            log.error("a submission writer task was cancelled")
+        if task.cancelled():  # e.g. the loop shutting down: the next submit() replaces it
+            log.warning("a submission writer task was cancelled")
+            return
+        log.error("a submission writer task ended", exc_info=task.exception())
         self._ensure_running()
 
     async def _run(self, queue: asyncio.Queue[tuple[Pending, asyncio.Future[Outcome]]]) -> None:
