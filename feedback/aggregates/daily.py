@@ -262,12 +262,15 @@ async def apply_groups(arrays: GroupArrays) -> None:
     labels, label_of = np.unique(np.char.add(np.char.add(arrays.dim, "\x01"), arrays.key),
                                  return_inverse=True)
     dims_keys = [tuple(label.split("\x01")) for label in labels.tolist()]  # (dim, key) order
-    order = np.lexsort((label_of, day_of, _dim_rank(arrays.dim), arrays.unit))
-    unit = arrays.unit[order].tolist()
-    rows = list(zip(unit, [day_dates[i] for i in day_of[order].tolist()],
-                    arrays.dim[order].tolist(), arrays.key[order].tolist(),
-                    *arrays.counts[order].T.tolist(), strict=True))
-    await insert_rows("unit_day_group", _GROUP_COLUMNS, rows, _GROUP_UPSERT)
+    ordered = np.lexsort((label_of, day_of, _dim_rank(arrays.dim), arrays.unit))
+    for start in range(0, len(ordered), _BULK_ROWS):  # bounded memory for a million rows
+        order = ordered[start:start + _BULK_ROWS]
+        rows = list(zip(arrays.unit[order].tolist(),
+                        [day_dates[i] for i in day_of[order].tolist()],
+                        arrays.dim[order].tolist(), arrays.key[order].tolist(),
+                        *arrays.counts[order].T.tolist(), strict=True))
+        await insert_rows("unit_day_group", _GROUP_COLUMNS, rows, _GROUP_UPSERT)
+        del rows
     # Months: sum the rows of each (unit, dim, month, key), in that order.
     month_of = month_of_day[day_of]
     composite = (arrays.unit * len(months) + month_of) * len(labels) + label_of
@@ -287,6 +290,9 @@ async def apply_groups(arrays: GroupArrays) -> None:
                     [dims_keys[i][1] for i in cell_label[order].tolist()],
                     *sums[order].T.tolist(), strict=True))
     await insert_rows("unit_month_group", _MONTH_COLUMNS, rows, _MONTH_UPSERT)
+
+
+_BULK_ROWS = 20_000
 
 
 def _dim_rank(dims: np.ndarray) -> np.ndarray:
