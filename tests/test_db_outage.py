@@ -255,6 +255,7 @@ async def test_health_reports_database_and_writer(org):
     assert r.json() == {"status": "ok", "database": "up", "writer": "idle"}
 
 
+@pytest.mark.filterwarnings("ignore:.*Unable to connect to database")
 async def test_health_is_503_when_the_database_does_not_answer(org):
     import httpx
     from piccolo.engine.postgres import PostgresEngine
