@@ -20,6 +20,7 @@ The rules, so that no one can single out an officer's ratings from a handful of 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -85,72 +86,79 @@ def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-Monthly = dict[str, list[reads.Tally]]  # key -> one tally per month of the span
+@dataclass
+class Cell:
+    """A group over the span: its total, and its counted responses in each month."""
+
+    total: reads.Tally
+    months: list[int]
 
 
-async def _monthly(unit_ids: Sequence[int], within: Span, dims: Sequence[str]
-                   ) -> dict[str, Monthly]:
-    """Per dimension and key (summed over the units), the tallies of each month."""
+async def _cells(unit_ids: Sequence[int], within: Span, dims: Sequence[str]
+                 ) -> dict[str, dict[str, Cell]]:
+    """Per dimension and key, summed over the units: the span's total and the n of each
+    month, from the breakdown aggregates' whole-month rows
+    (feedback.aggregates.groups.groups_totals: a span is whole months, so its cost is about
+    one row per key and month, whatever the number of responses)."""
     from feedback.aggregates import groups as aggregates
 
-    out: dict[str, Monthly] = {dim: {} for dim in dims}
-    for index, (first, last) in enumerate(within.months):
-        read = await aggregates.groups_totals(list(unit_ids), first, last, dims)
-        for dim in dims:
-            for key, cell in read[dim].items():
-                months = out[dim].setdefault(
-                    str(key), [reads.Tally.empty() for _ in within.months])
-                months[index].add(reads.Tally(int(cell.n), [list(r) for r in
-                                                             cell.element_counts]))
+    out: dict[str, dict[str, Cell]] = {dim: {} for dim in dims}
+    if not unit_ids or not dims:
+        return out
+    units = list(unit_ids)
+    queries = [aggregates.groups_totals(units, within.first, within.last, dims)] + [
+        aggregates.groups_totals(units, first, last, dims) for first, last in within.months]
+    totals, *months = await asyncio.gather(*queries)
+    for dim in dims:
+        for key, counts in totals[dim].items():
+            out[dim][str(key)] = Cell(
+                reads.Tally(counts.n, [list(row) for row in counts.element_counts]),
+                [0] * len(within.months))
+        for index, month in enumerate(months):
+            for key, counts in month[dim].items():
+                cell = out[dim].get(str(key))
+                if cell is not None:
+                    cell.months[index] = counts.n
     return out
 
 
-def _sum(months: list[reads.Tally]) -> reads.Tally:
-    out = reads.Tally.empty()
-    for tally in months:
-        out.add(tally)
-    return out
-
-
-def eligible(months: list[reads.Tally], min_group: int) -> bool:
+def eligible(cell: Cell, min_group: int) -> bool:
     """At least `min_group` in all, and in every month none or at least `min_group`."""
-    return sum(t.n for t in months) >= min_group and all(
-        t.n == 0 or t.n >= min_group for t in months)
+    return cell.total.n >= min_group and all(n == 0 or n >= min_group for n in cell.months)
 
 
-def _suppress(items: list[tuple[str, str, list[reads.Tally]]], min_group: int,
+def _suppress(items: list[tuple[str, str, Cell]], min_group: int,
               with_share: bool = False) -> tuple[Group, ...]:
-    totals = {key: _sum(months) for key, _, months in items}
-    shown = {key for key, _, months in items if eligible(months, min_group)}
-    hidden_with_data = [key for key, _, _ in items if key not in shown and totals[key].n > 0]
+    shown = {key for key, _, cell in items if eligible(cell, min_group)}
+    hidden_with_data = [key for key, _, cell in items if key not in shown and cell.total.n > 0]
     if len(hidden_with_data) == 1 and shown:
-        smallest = min((totals[key].n, key) for key in shown)[1]
+        smallest = min((cell.total.n, key) for key, _, cell in items if key in shown)[1]
         shown.discard(smallest)
-    answered = sum(t.n for t in totals.values())
+    answered = sum(cell.total.n for _, _, cell in items)
     out = []
-    for key, label, months in items:
-        t = totals[key]
+    for key, label, cell in items:
+        t = cell.total
         if key in shown:
             result = official_ikm(t.counts, t.n)
             out.append(Group(key, label, True, t.n, result.ikm, result.grade,
                              t.n / answered if with_share and answered else None, tally=t))
         else:
             reason = ("small" if t.n < min_group
-                      else "month" if not eligible(months, min_group) else "complement")
+                      else "month" if not eligible(cell, min_group) else "complement")
             out.append(Group(key, label, False, None, None, None, reason=reason))
     return tuple(out)
 
 
-def _empty(within: Span) -> list[reads.Tally]:
-    return [reads.Tally.empty() for _ in within.months]
+def _empty(within: Span) -> Cell:
+    return Cell(reads.Tally.empty(), [0] * len(within.months))
 
 
 async def counter_groups(unit_id: int, counters: list[dict[str, Any]], within: Span | None,
                          min_group: int) -> tuple[Group, ...]:
     if within is None:
         return ()
-    monthly = (await _monthly([unit_id], within, ("counter",)))["counter"]
-    items = [(c["code"], c["name"], monthly.get(str(c["id"]), _empty(within)))
+    cells = (await _cells([unit_id], within, ("counter",)))["counter"]
+    items = [(c["code"], c["name"], cells.get(str(c["id"]), _empty(within)))
              for c in counters]
     return _suppress(items, min_group)
 
@@ -162,9 +170,9 @@ async def service_groups(unit_id: int, within: Span | None, min_group: int,
     services = await Service.select(Service.id, Service.code, Service.name_id,
                                     Service.name_en).where(Service.unit == unit_id).order_by(
         Service.code).run()
-    monthly = (await _monthly([unit_id], within, ("service",)))["service"]
+    cells = (await _cells([unit_id], within, ("service",)))["service"]
     items = [(s["code"], s["name_en"] if lang == "en" else s["name_id"],
-              monthly.get(str(s["id"]), _empty(within))) for s in services]
+              cells.get(str(s["id"]), _empty(within))) for s in services]
     return _suppress(items, min_group)
 
 
@@ -174,9 +182,9 @@ async def counter_group(unit_id: int, counter_id: int, within: Span | None,
     needed, its unit's other counters are not shown beside it); else None."""
     if within is None:
         return None
-    monthly = (await _monthly([unit_id], within, ("counter",)))["counter"]
-    months = monthly.get(str(counter_id), _empty(within))
-    return _sum(months) if eligible(months, min_group) else None
+    cell = (await _cells([unit_id], within, ("counter",)))["counter"].get(
+        str(counter_id), _empty(within))
+    return cell.total if eligible(cell, min_group) else None
 
 
 async def profile(unit_ids: Sequence[int], within: Span | None, min_group: int,
@@ -189,16 +197,16 @@ async def profile(unit_ids: Sequence[int], within: Span | None, min_group: int,
     if within is None:
         return Profile(True, {}, {})
     choices = choices or {dim: tuple(PROFILE_FIELDS[dim]) for dim in PROFILE_DIMS}
-    read = await _monthly(unit_ids, within, PROFILE_DIMS)
+    read = await _cells(unit_ids, within, PROFILE_DIMS)
     fields: dict[str, tuple[Group, ...]] = {}
     answered: dict[str, int | None] = {}
     overall = 0
     for dim in PROFILE_DIMS:
-        monthly = read[dim]
-        overall = max(overall, sum(_sum(m).n for m in monthly.values()))
-        items = [(code, code, monthly.get(code, _empty(within))) for code in choices[dim]]
+        cells = read[dim]
+        overall = max(overall, sum(cell.total.n for cell in cells.values()))
+        items = [(code, code, cells.get(code, _empty(within))) for code in choices[dim]]
         fields[dim] = _suppress(items, min_group, with_share=True)
-        given = sum(_sum(months).n for _, _, months in items)
+        given = sum(cell.total.n for _, _, cell in items)
         answered[dim] = given if given >= min_group else None
     if overall < min_group:
         return Profile(True, {}, {})
