@@ -453,3 +453,16 @@ def test_elements_chart_describes_the_grade_bounds():
                                   description="D", lang="id")
     assert "88,31" in chart.svg and "76,61" in chart.svg and "65,00" in chart.svg
     assert "62,50" in chart.svg and "97,50" in chart.svg
+
+
+def test_the_element_that_pulls_the_ikm_down_most():
+    from feedback.performance.dashboard import _official
+    from feedback.performance.dashboard_reads import Tally
+
+    alike = _official(Tally(3, [[0, 0, 3, 0] for _ in ELEMENTS]), None)
+    assert alike.ikm == 75.0 and alike.weakest is None
+    # eight elements answered 3 by both, sarana 1 and 2: sarana costs (IKM − 37.5)/9
+    low = _official(Tally(2, [[0, 0, 2, 0] for _ in ELEMENTS[:-1]] + [[1, 1, 0, 0]]), 100)
+    assert low.weakest.code == "sarana" == low.elements[0].code
+    assert low.weakest.drag == pytest.approx((low.ikm - 37.5) / 9)
+    assert (low.required_sample, low.responses_needed) == (80, 78)

@@ -190,6 +190,8 @@ def _official(tally: reads.Tally, volume: int | None) -> Official:
                                drag))
     rows.sort(key=lambda r: (r.nrr is None, r.nrr if r.nrr is not None else 0.0))
     weakest = max((r for r in rows if r.drag is not None), key=lambda r: r.drag, default=None)
+    if weakest is not None and weakest.drag is not None and weakest.drag <= 0:
+        weakest = None  # every element is rated alike: none pulls the IKM down
     needed = required = None
     if volume is not None:
         required = required_sample(volume)
