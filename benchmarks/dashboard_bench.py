@@ -118,12 +118,15 @@ def main() -> None:
         print(line)
     print(f"(best of {args.rounds} rounds of the median of {args.requests} warm requests; "
           f"target: at most {TARGET}× the {base['responses']:,}-response page)")
-    print("target met" if all(verdicts) else "TARGET MISSED")
+    if verdicts:
+        print("target met" if all(verdicts) else "TARGET MISSED")
 
 
 # ------------------------------------------------------------------------------ child side
 
 async def _load(size: int, keep: bool) -> None:
+    from piccolo.engine.postgres import PostgresEngine
+
     from feedback.demo.load import load_demo
     from feedback.tables import Response
     from piccolo_conf import DB
@@ -148,6 +151,9 @@ async def _load(size: int, keep: bool) -> None:
                   f"({time.perf_counter() - started:.0f} s)", flush=True)
 
     await load_demo(DB, responses=size, progress=progress)
+    # Fresh statistics, so that a background autovacuum or a planner still guessing does
+    # not land in the timed requests.
+    await DB.run_ddl("VACUUM ANALYZE" if isinstance(DB, PostgresEngine) else "ANALYZE")
     print(f"  demo loaded in {time.perf_counter() - started:.0f} s", flush=True)
 
 
