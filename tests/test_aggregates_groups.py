@@ -372,3 +372,44 @@ async def test_bulk_writes_equal_the_submission_path_writes(db, rows):
     async with transaction():
         await aggregates.apply_groups(arrays)
     assert (await maintained(), await maintained_months()) == expected
+
+
+async def test_a_submit_batch_costs_the_same_statements_whatever_its_size(org, monkeypatch):
+    """The breakdowns keep the submit path at a fixed number of statements per batch: one
+    multi-row upsert per aggregate table, whether the batch holds 1 or 40 responses over
+    several counters, services, profiles, days and months."""
+    from feedback import sql
+
+    statements: list[str] = []
+    original = sql.fetch
+
+    async def counting(statement: str, *args):
+        statements.append(statement)
+        return await original(statement, *args)
+
+    monkeypatch.setattr(sql, "fetch", counting)
+    counters = [await load_counter(code) for code in (org.kiosk, org.counter,
+                                                      org.other_counter)]
+    profiles = [{}, {"gender": "P", "age_band": "20-29"}, {"education": "S2"},
+                {"gender": "L", "occupation": "TNI"}]
+
+    async def batch(size: int, tag: str) -> int:
+        items = []
+        for i in range(size):
+            counter = counters[i % 3]
+            service = ("umum", "kia", None)[i % 3] if counter.services else None
+            items.append(submission.Pending(
+                counter=counter, channel="kiosk", lang="id", submission_key=f"{tag}-{i}",
+                draft=validate(counter, dict(FULL, waktu=1 + i % 4), service=service,
+                               profile=profiles[i % 4]),
+                now=datetime(2026, 1, 28, 3, tzinfo=UTC) + timedelta(days=i % 7)))
+        statements.clear()
+        outcomes = await submission.store_batch(items, submission.Policy(rate_limit=10_000))
+        assert all(isinstance(o, Stored) for o in outcomes)
+        return len(statements)
+
+    one, forty = await batch(1, "one"), await batch(40, "forty")
+    assert one == forty
+    assert sum('"unit_day_group"' in s for s in statements) == 1
+    assert sum('"unit_month_group"' in s for s in statements) == 1
+    await assert_consistent()
