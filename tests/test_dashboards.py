@@ -390,6 +390,8 @@ async def test_roles_and_scopes_of_every_dashboard_route(city):
     ("from=2026-02-01", 400, "hari pertama dan hari terakhir"),
     ("from=2020-01-01&to=2026-01-01", 400, "tiga tahun"),
     ("from=2026-13-01&to=2026-12-01", 400, "Periode tidak dikenal"),
+    ("period=0001", 400, "mulai tahun 2000"),
+    ("from=0001-01-01&to=0001-01-02", 400, "mulai tahun 2000"),
     ("period=2099", 422, "belum dimulai"),
     ("period=2099&lang=en", 422, "has not started yet"),
 ])

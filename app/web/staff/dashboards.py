@@ -35,6 +35,7 @@ from feedback.performance.periods import Period
 
 LATEST_COMMENTS = 3  # newest comments shown on the unit dashboard
 MAX_CUSTOM_DAYS = 3 * 366  # a custom range longer than this is refused (400)
+MIN_YEAR = 2000  # earlier periods are refused (400); the year before must exist too
 MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
           N_("July"), N_("August"), N_("September"), N_("October"), N_("November"),
           N_("December"))
@@ -76,6 +77,8 @@ def choose_period(query: Any, _: Callable[..., str], now: date | None = None) ->
     except ValueError as exc:
         raise PeriodError(400, _("Unknown period. Use 2026, 2026-S1, 2026-Q3, 2026-03 or "
                                  "from/to dates written as YYYY-MM-DD.")) from exc
+    if chosen.first.year < MIN_YEAR:
+        raise PeriodError(400, _("Choose a period from %(year)s on.", year=MIN_YEAR))
     if chosen.first > now:
         raise PeriodError(422, _("The period %(period)s has not started yet: it begins on "
                                  "%(first)s.", period=period_label(chosen, _),
