@@ -323,5 +323,7 @@ async def test_openapi_documents_every_submission_status(org):
     async with make_client() as client:
         r = await client.get("/schema/openapi.json")
     documented = r.json()["paths"]["/api/v1/responses"]["post"]["responses"]
-    assert {"200", "201", "400", "404", "409", "422", "429"} <= set(documented)
-    assert "Retry-After" in documented["429"]["description"]
+    assert set(documented) == {"200", "201", "400", "404", "409", "413", "415", "422", "429",
+                               "503"}
+    assert documented["429"]["headers"]["Retry-After"]["required"] is True
+    assert documented["503"]["headers"]["Retry-After"]["required"] is True

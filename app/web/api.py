@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import Body, FromPath, QueryParameter
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_201_CREATED,
     HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
@@ -26,6 +29,14 @@ from litestar.status_codes import (
 from app import i18n
 from app.settings import Settings
 from app.web import messages
+from app.web.apidoc import (
+    BAD_REQUEST,
+    UNAVAILABLE,
+    ErrorOut,
+    FieldProblem,
+    documented,
+    error_responses,
+)
 from app.web.clients import device_key, network_key
 from feedback.aggregates.daily import unit_period_counts
 from feedback.aggregates.groups import unit_month_counts
@@ -37,23 +48,58 @@ from feedback.survey import submit as submission
 from scoring.ikm import ELEMENTS, GRADE_LABELS, min_answered, official_ikm
 
 
+def _doc(**keywords: Any) -> msgspec.Meta:
+    """JSON Schema keywords for a body field's OpenAPI schema (Litestar copies
+    `extra_json_schema["extra"]` into it), for rules the application checks itself."""
+    return msgspec.Meta(extra_json_schema={"extra": keywords})
+
+
+_ANSWER = {"anyOf": [
+    {"type": "integer", "minimum": 1, "maximum": 4},
+    {"type": "string", "description": "the rating written in digits, as the form sends it "
+     "(`\"4\"`); empty: not answered"},
+    {"type": "null", "description": "not answered"},
+]}
+_ANSWERS = _doc(
+    properties={element: _ANSWER for element in ELEMENTS},
+    additional_properties=False,
+    description=f"Ratings 1 (worst) to 4 (best) keyed by SKM element code; at least "
+    f"{min_answered()} of the 9 answered. Anything else is 422 `invalid_response` with a "
+    "`fields` entry per answer (`unknown_element`, `out_of_range`, `not_a_number`, "
+    "`too_few_answers`).",
+)
+
+
+def _choice(options: Any) -> msgspec.Meta:
+    return _doc(enum=[*options, "", None],
+                description="empty or null: not given; any other value is 422 `invalid_choice`")
+
+
+# Checked whole (re.fullmatch) in ApiController.submit: a pattern alone also lets a final
+# newline through ("$" matches before it in Python).
+IDEMPOTENCY_KEY = r"^[A-Za-z0-9_-]+$"
+
+
 class ResponseIn(msgspec.Struct, forbid_unknown_fields=True):
     """A response as JSON. Answers are keyed by SKM element code, each 1..4; at least 7 of
     the 9 must be given. `idempotency_key` makes retries safe: the same key never stores
-    twice and returns the first receipt."""
+    twice and returns the first receipt. Unknown fields are refused (400)."""
 
     counter: Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
-    answers: dict[str, object]
-    service: str | None = None
-    gender: str | None = None
-    age_band: str | None = None
-    education: str | None = None
-    occupation: str | None = None
-    comment: str | None = None
+    answers: Annotated[dict[str, object], _ANSWERS]
+    service: Annotated[str, _doc(description="a service code of the counter's unit; empty: "
+                                 "none; an unknown code is 422 `unknown_service`")] | None = None
+    gender: Annotated[str, _choice(skm.GENDERS)] | None = None
+    age_band: Annotated[str, _choice(skm.AGE_BANDS)] | None = None
+    education: Annotated[str, _choice(skm.EDUCATION)] | None = None
+    occupation: Annotated[str, _choice(skm.OCCUPATIONS)] | None = None
+    comment: Annotated[str, _doc(description=f"at most {skm.MAX_COMMENT_CHARS} characters "
+                                 "once control characters and surrounding spaces are removed "
+                                 "(else 422 `too_long`)")] | None = None
     channel: Literal["qr", "kiosk", "web"] = "web"
     token: Annotated[str, msgspec.Meta(max_length=64)] | None = None
     idempotency_key: (
-        Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+        Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=IDEMPOTENCY_KEY)]
         | None
     ) = None
     device_id: Annotated[str, msgspec.Meta(max_length=128)] | None = None
@@ -65,18 +111,6 @@ class ReceiptOut(msgspec.Struct):
     submitted_at: datetime
     verified: bool
     duplicate: bool
-
-
-class FieldProblem(msgspec.Struct):
-    field: str
-    code: str
-    message: str
-
-
-class ErrorOut(msgspec.Struct):
-    error: str
-    message: str
-    fields: list[FieldProblem] = msgspec.field(default_factory=list)
 
 
 class ElementOut(msgspec.Struct):
@@ -108,6 +142,14 @@ def error(
     return Response(ErrorOut(error=code, message=message, fields=fields or []), status_code=status)
 
 
+def invalid_parameter(request: Request, name: str, pattern: str) -> Response[ErrorOut]:
+    """The 400 of a value that does not match its documented pattern as a whole (Litestar
+    checks patterns with re.search, where "$" also matches before a final newline)."""
+    _ = i18n.gettext(api_lang(request))
+    return error(HTTP_400_BAD_REQUEST, "invalid_body", _(messages.BAD_REQUEST),
+                 [FieldProblem(name, "invalid", f"must match {pattern}")])
+
+
 def api_lang(request: Request, body_lang: str | None = None) -> str:
     return (
         body_lang
@@ -127,6 +169,14 @@ async def require_json(request: Request) -> Response[ErrorOut] | None:
                  _("Send the body as JSON with the header Content-Type: application/json."))
 
 
+# The documented patterns of period keys and days, checked whole (re.fullmatch: ASCII digits
+# only, no surrounding spaces or final newline, which periods.parse and date.fromisoformat
+# would let through).
+PERIOD = r"^[0-9]{4}(-(S[12]|Q[1-4]|0[1-9]|1[0-2]))?$"
+DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DAY_OR_EMPTY = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$"
+
+
 def figures_shown(month_counts: Iterable[int], min_group: int) -> bool:
     """Whether a period's figures may be published: it has responses, and each of its
     months has none or at least `min_group`. Then two periods that both show figures differ
@@ -144,6 +194,8 @@ def _calendar_period(period: str | None, date_from: str | None, date_to: str | N
             return error(HTTP_400_BAD_REQUEST, "invalid_period",
                          _("Give either a period or from/to, not both."))
         try:
+            if not re.fullmatch(PERIOD, period):
+                raise ValueError(period)
             chosen = periods.parse(period)
         except ValueError:
             return error(HTTP_400_BAD_REQUEST, "invalid_period",
@@ -151,6 +203,8 @@ def _calendar_period(period: str | None, date_from: str | None, date_to: str | N
                            "written as YYYY-MM-DD."))
         return chosen.first, chosen.last
     try:
+        if not all(re.fullmatch(DAY_OR_EMPTY, d) for d in (date_from or "", date_to or "")):
+            raise ValueError((date_from, date_to))
         last = date.fromisoformat(date_to) if date_to else today
         first = date.fromisoformat(date_from) if date_from else date(last.year, 1, 1)
     except ValueError:
@@ -172,7 +226,9 @@ class ApiController(Controller):
     path = "/api/v1"
     tags = ["v1"]
 
-    @get("/units", summary="Public directory of agencies, units, counters and citizen URLs")
+    @get("/units", summary="Public directory of agencies, units, counters and citizen URLs",
+         responses=error_responses({HTTP_503_SERVICE_UNAVAILABLE: UNAVAILABLE}),
+         operation_class=documented())
     async def units(self, request: Request) -> directory.Directory:
         return await directory.load(request.app.state.settings.public_url)
 
@@ -196,26 +252,38 @@ class ApiController(Controller):
         status_code=HTTP_201_CREATED,
         before_request=require_json,
         responses={
-            HTTP_200_OK: ResponseSpec(ReceiptOut, description="Already stored (duplicate)"),
-            HTTP_404_NOT_FOUND: ResponseSpec(ErrorOut, description="Unknown counter"),
-            HTTP_409_CONFLICT: ResponseSpec(ErrorOut, description="A clash while storing; "
-                                            "send again"),
-            HTTP_422_UNPROCESSABLE_ENTITY: ResponseSpec(
-                ErrorOut, description="Invalid answers, or a refused ticket token"),
-            HTTP_415_UNSUPPORTED_MEDIA_TYPE: ResponseSpec(
-                ErrorOut, description="The body is not sent as application/json "
-                "(`unsupported_media_type`)"),
-            HTTP_429_TOO_MANY_REQUESTS: ResponseSpec(
-                ErrorOut, description="Device interval (too_soon) or network rate limit "
-                "(rate_limited); see Retry-After"),
-            HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
-                ErrorOut, description="The database cannot be reached (unavailable); send "
-                "again with the same idempotency_key after Retry-After seconds"),
+            HTTP_201_CREATED: ResponseSpec(ReceiptOut, description="Stored",
+                                           generate_examples=False),
+            HTTP_200_OK: ResponseSpec(ReceiptOut, description="Already stored (duplicate)",
+                                      generate_examples=False),
+            **error_responses({
+                HTTP_400_BAD_REQUEST: BAD_REQUEST + ": the body is not JSON, misses `counter` "
+                "or `answers`, has a field of the wrong type or length, or an unknown field",
+                HTTP_404_NOT_FOUND: "Unknown counter (`unknown_counter`)",
+                HTTP_409_CONFLICT: "A clash while storing (`conflict`); send again with the "
+                "same `idempotency_key`",
+                HTTP_413_REQUEST_ENTITY_TOO_LARGE: "The body is larger than 32 KiB (`too_large`)",
+                HTTP_415_UNSUPPORTED_MEDIA_TYPE: "The body is not sent as application/json "
+                "(`unsupported_media_type`)",
+                HTTP_422_UNPROCESSABLE_ENTITY: "Invalid answers (`invalid_response`, `fields` "
+                "says which), or a refused ticket token (`error` is the token's code)",
+                HTTP_429_TOO_MANY_REQUESTS: "Device interval (`too_soon`) or network rate "
+                "limit (`rate_limited`)",
+                HTTP_503_SERVICE_UNAVAILABLE: UNAVAILABLE + "; send the same body with the "
+                "same `idempotency_key`: it is stored once",
+            }),
         },
+        operation_class=documented(),
     )
     async def submit(
-        self, request: Request, data: JSONBody[ResponseIn]
+        self,
+        request: Request,
+        data: Annotated[ResponseIn, Body(media_type=RequestEncodingType.JSON,
+                                         schema_extra={"additional_properties": False})],
     ) -> Response[ReceiptOut | ErrorOut]:
+        if data.idempotency_key is not None and not re.fullmatch(IDEMPOTENCY_KEY,
+                                                                 data.idempotency_key):
+            return invalid_parameter(request, "idempotency_key", IDEMPOTENCY_KEY)
         lang = api_lang(request, data.lang)
         _ = i18n.gettext(lang)
         settings: Settings = request.app.state.settings
@@ -269,11 +337,22 @@ class ApiController(Controller):
             "response or by at least `min_group`."
         ),
         responses={
-            HTTP_400_BAD_REQUEST: ResponseSpec(
-                ErrorOut, description="Malformed date or period (`invalid_date`, "
-                "`invalid_period`), or a range that is not whole months (`not_whole_months`)"),
-            HTTP_404_NOT_FOUND: ResponseSpec(ErrorOut, description="Unknown unit"),
+            HTTP_200_OK: ResponseSpec(IkmOut, description="The unit's IKM over the period",
+                                      generate_examples=False),
+            **error_responses({
+                HTTP_400_BAD_REQUEST: "Malformed date or period (`invalid_date`, "
+                "`invalid_period`), a range that is not whole months (`not_whole_months`), or "
+                "a parameter that does not match this document (`invalid_body`)",
+                HTTP_404_NOT_FOUND: "Unknown unit (`unknown_unit`)",
+                HTTP_503_SERVICE_UNAVAILABLE: UNAVAILABLE,
+            }),
         },
+        operation_class=documented({
+            "period": {"pattern": PERIOD},
+            "from": {"pattern": DAY_OR_EMPTY},
+            "to": {"pattern": DAY_OR_EMPTY},
+            "round": {"minimum": 0, "maximum": 6},
+        }),
     )
     async def ikm(
         self,

@@ -10,7 +10,7 @@ from litestar import Litestar, MediaType, Request, Response, get
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
-from litestar.openapi import OpenAPIConfig
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
@@ -22,6 +22,7 @@ from app import i18n
 from app.settings import Settings, from_env
 from app.web import messages
 from app.web.api import ApiController, api_lang
+from app.web.apidoc import ErrorOut, HealthOut, validation_fields
 from app.web.citizen import CitizenController, not_found_page
 from app.web.docs import OfflineSwaggerPlugin, swagger_init
 from app.web.page import page_context
@@ -108,7 +109,11 @@ HEALTH_DB_TIMEOUT = 2.0  # seconds /health waits for the database's `SELECT 1`
 @get("/health", summary="Readiness: the database answers and the submission writer runs",
      description="200 `{status: ok, database: up, writer: idle|running}`; 503 "
      "`{status: unavailable, database: up|down, writer: ...}` when the database does not "
-     f"answer within {HEALTH_DB_TIMEOUT:g} s or this worker's writer task has died.")
+     f"answer within {HEALTH_DB_TIMEOUT:g} s or this worker's writer task has died.",
+     responses={200: ResponseSpec(HealthOut, description="Ready", generate_examples=False),
+                HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
+                    HealthOut, description="The database does not answer or the writer died",
+                    generate_examples=False)})
 async def health(request: Request) -> Response[dict[str, str]]:
     up = await db.ping(request.app.state.engine, HEALTH_DB_TIMEOUT)
     writer = request.app.state.writer.state()
@@ -147,14 +152,14 @@ def _handle_http(request: Request, exc: HTTPException) -> Response[Any]:
     else:
         text, code = _(messages.BAD_REQUEST), "bad_request"
     if _is_api(request):
-        payload: dict[str, Any] = {"error": code, "message": text}
-        if isinstance(exc, ValidationException) and exc.extra:
-            payload["detail"] = exc.extra
+        # The documented ErrorOut: Litestar's validation problems become its `fields`.
+        payload = ErrorOut(code, text, validation_fields(exc, request.scope.get("route_handler")))
         return Response(payload, status_code=status, headers=exc.headers)
     return Template(
         template_name="message.html",
         context={**page_context(request, lang), "title": text, "message": text, "back_url": None},
         status_code=status,
+        headers=exc.headers,  # e.g. Allow on a 405
     )
 
 

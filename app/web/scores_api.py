@@ -5,6 +5,7 @@ as good as a fresh one."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -14,7 +15,8 @@ from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
 
 from app import i18n
-from app.web.api import ErrorOut, api_lang, error
+from app.web.api import DAY, PERIOD, api_lang, error
+from app.web.apidoc import UNAVAILABLE, ErrorOut, documented, error_responses
 from app.web.clients import network_key
 from feedback.clock import wita_day
 from feedback.engine import transaction
@@ -79,12 +81,23 @@ class ScoresController(Controller):
          "start at most 10 fresh computations a minute, then gets 429 `rate_limited` with "
          "`Retry-After` (seconds).",
          responses={
-             404: ResponseSpec(ErrorOut, description="No response in the period (`no_data`)"),
-             422: ResponseSpec(ErrorOut, description="The period has not started "
-                               "(`period_not_started`)"),
-             429: ResponseSpec(ErrorOut, description="Too many fresh computations from this "
-                               "network (`rate_limited`); see the Retry-After header"),
-         })
+             200: ResponseSpec(ScoreResult, description="The scores of the period",
+                               generate_examples=False),
+             **error_responses({
+                 400: "Neither a period nor both `from` and `to` (`missing_period`), a "
+                 "malformed period or date or `from` after `to` (`invalid_period`), or a "
+                 "parameter that does not match this document (`invalid_body`)",
+                 404: "No response in the period (`no_data`)",
+                 422: "The period has not started (`period_not_started`)",
+                 429: "Too many fresh computations from this network (`rate_limited`)",
+                 503: UNAVAILABLE,
+             }),
+         },
+         operation_class=documented({
+             "period": {"pattern": PERIOD},
+             "from": {"pattern": DAY},
+             "to": {"pattern": DAY},
+         }))
     async def scores(
         self,
         request: Request,
@@ -97,6 +110,9 @@ class ScoresController(Controller):
     ) -> Response[ScoreResult | ErrorOut]:
         _ = i18n.gettext(api_lang(request))
         try:
+            if any(value is not None and not re.fullmatch(pattern, value) for value, pattern in
+                   ((period, PERIOD), (date_from, DAY), (date_to, DAY))):
+                raise ValueError("not the documented pattern")
             if period:
                 chosen = periods.parse(period)
             elif date_from and date_to:
