@@ -383,3 +383,18 @@ def test_serve_warns_when_trusting_proxies_on_a_public_address(tmp_path):
     loopback = _serve_output(tmp_path, "127.0.0.1", "1")
     untrusted = _serve_output(tmp_path, "0.0.0.0", "")
     assert "SUARA_TRUST_PROXY" not in loopback and "SUARA_TRUST_PROXY" not in untrusted
+
+
+async def test_the_public_scores_refuse_day_ranges_too(org):
+    """Before: `GET /api/v1/scores?from=D&to=D` for a day with one response returned the
+    unit's official IKM and every element's NRR: that person's answers."""
+    await _store_on(org, date(2025, 3, 14), 1, {**FULL, "waktu": 1})
+    async with make_client() as client:
+        day = await client.get("/api/v1/scores?from=2025-03-14&to=2025-03-14&draws=0",
+                               headers={"accept-language": "id"})
+        part = await client.get("/api/v1/scores?from=2025-03-01&to=2025-03-14&draws=0")
+        month = await client.get("/api/v1/scores?from=2025-03-01&to=2025-03-31&draws=0")
+    for r in (day, part):
+        assert r.status_code == 400 and r.json()["error"] == "not_whole_months", r.text
+    assert "bulan penuh" in day.json()["message"]
+    assert month.status_code == 200, month.text

@@ -213,13 +213,22 @@ def _calendar_period(period: str | None, date_from: str | None, date_to: str | N
     if first > last:
         return error(HTTP_400_BAD_REQUEST, "invalid_period",
                      _("The start date must not be after the end date."))
-    month_end = (last + timedelta(days=1)).day == 1
-    if first.day != 1 or not (month_end or last == today):
-        return error(HTTP_400_BAD_REQUEST, "not_whole_months",
-                     _("Only whole months can be asked for: from the first day of a month to "
-                       "the last day of a month (or today). Single days are not published, "
-                       "so that no one's answers can be worked out."))
+    if not whole_months(first, last, today):
+        return not_whole_months(_)
     return first, last
+
+
+def whole_months(first: date, last: date, today: date) -> bool:
+    """A public range of days covers whole months: from the 1st to the last day of a month,
+    or to today (a running period)."""
+    return first.day == 1 and ((last + timedelta(days=1)).day == 1 or last == today)
+
+
+def not_whole_months(_: Callable[..., str]) -> Response[ErrorOut]:
+    return error(HTTP_400_BAD_REQUEST, "not_whole_months",
+                 _("Only whole months can be asked for: from the first day of a month to "
+                   "the last day of a month (or today). Single days are not published, "
+                   "so that no one's answers can be worked out."))
 
 
 class ApiController(Controller):

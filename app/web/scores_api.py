@@ -15,7 +15,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
 
 from app import i18n
-from app.web.api import DAY, PERIOD, api_lang, error
+from app.web.api import DAY, PERIOD, api_lang, error, not_whole_months, whole_months
 from app.web.apidoc import UNAVAILABLE, ErrorOut, documented, error_responses
 from app.web.clients import network_key
 from feedback.clock import wita_day
@@ -72,7 +72,9 @@ class ScoresController(Controller):
 
     @get(summary="Performance index, ranks with intervals and funnel bands for a period",
          description="Either `period` (2026, 2026-S1, 2026-Q3, 2026-03) or `from` and `to` "
-         "(WITA days, YYYY-MM-DD; a custom range has no KPI values, so the index is "
+         "(WITA days, YYYY-MM-DD, covering whole months: `from` the first day of a month, `to` "
+         "the last day of a month or today, else 400 `not_whole_months`, so that single days "
+         "cannot isolate one person's answers; a custom range has no KPI values, so the index is "
          "satisfaction only). The JSON is SCORING.md section 5 plus `period`, every field "
          "documented in the ScoreResult schema (unit `status`: not_scored, provisional, "
          "unranked_no_kpi or ranked). "
@@ -85,7 +87,8 @@ class ScoresController(Controller):
                                generate_examples=False),
              **error_responses({
                  400: "Neither a period nor both `from` and `to` (`missing_period`), a "
-                 "malformed period or date or `from` after `to` (`invalid_period`), or a "
+                 "malformed period or date or `from` after `to` (`invalid_period`), a range "
+                 "that is not whole months (`not_whole_months`), or a "
                  "parameter that does not match this document (`invalid_body`)",
                  404: "No response in the period (`no_data`)",
                  422: "The period has not started (`period_not_started`)",
@@ -124,7 +127,10 @@ class ScoresController(Controller):
             return error(400, "invalid_period",
                          _("Unknown period. Use 2026, 2026-S1, 2026-Q3, 2026-03 or from/to "
                            "dates written as YYYY-MM-DD."))
-        if chosen.first > wita_day(datetime.now(UTC)):
+        today = wita_day(datetime.now(UTC))
+        if not period and not whole_months(chosen.first, chosen.last, today):
+            return not_whole_months(_)  # single days could isolate one person's answers
+        if chosen.first > today:
             return error(422, "period_not_started",
                          _("The period %(period)s has not started yet: it begins on %(first)s.",
                            period=chosen.key, first=chosen.first.isoformat()))
