@@ -57,15 +57,20 @@ def error_responses(errors: dict[int, str]) -> dict[int, ResponseSpec]:
             for status, text in errors.items()}
 
 
-def documented(parameters: dict[str, dict[str, Any]] | None = None) -> type[Operation]:
+def documented(parameters: dict[str, dict[str, Any]] | None = None,
+               binary: bool = False) -> type[Operation]:
     """An `operation_class` for a route handler: `Retry-After` documented on its 429 and 503
     answers, and `parameters` (name → JSON Schema keywords) merged into the parameters'
-    schemas (Litestar leaves out e.g. `minimum: 0` of an optional integer)."""
+    schemas (Litestar leaves out e.g. `minimum: 0` of an optional integer). `binary`: the
+    success body is bytes of its media type (an image), not text."""
 
     class DocumentedOperation(Operation):
         def to_schema(self) -> dict[str, Any]:
             schema = super().to_schema()
             for status, response in schema.get("responses", {}).items():
+                if binary and status.startswith("2"):
+                    for media_type, content in response.get("content", {}).items():
+                        content["schema"] = {"type": "string", "contentMediaType": media_type}
                 if status in ("429", "503"):
                     response["headers"] = dict(_RETRY_AFTER)
                 elif "headers" in response and not response["headers"]:

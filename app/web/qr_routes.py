@@ -47,7 +47,7 @@ class QrController(Controller):
         )
 
     @get("/{code:str}/qr.png", summary="QR code of the counter's citizen URL (PNG)",
-         media_type="image/png", responses=_ERRORS, operation_class=documented())
+         media_type="image/png", responses=_ERRORS, operation_class=documented(binary=True))
     async def png(
         self, request: Request, code: FromPath[str], kiosk: FromQuery[bool] = False
     ) -> Response[bytes]:
