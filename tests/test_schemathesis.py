@@ -68,6 +68,8 @@ def _accepting(path: str, *refusals: int) -> dict:
 @pytest.fixture
 def api_schema(seeded, monkeypatch):
     org, loop = seeded
+    # `_get_portal` is schemathesis' own (private: hence schemathesis<5 in the test extras);
+    # every in-process call and the app's lifespan go through the portal it returns.
     monkeypatch.setattr(schemathesis_asgi, "_get_portal", lambda: _SessionLoopPortal(loop))
     # Limits high enough that generated submissions reach the submission logic instead of
     # all being 429 (429 stays documented); the device interval is off for the same reason.
@@ -125,6 +127,7 @@ def api_schema(seeded, monkeypatch):
         return case
 
     yield loaded
+    schemathesis_asgi.shutdown_lifespans()  # the app's lifespan task, on the session loop
     loop.run_until_complete(app.state.writer.close())
 
 
