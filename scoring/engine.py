@@ -290,11 +290,26 @@ def score(
         ranked=ranked[scored_idx],
         has_index=has_index[scored_idx],
         agency_weights=agency_w[scored_idx],
+        peer=[units[i].peer_group for i in scored_idx],
     )
     intervals = rank_intervals(boot, params.seed, params.draws, w_s, w_k)
     unit_interval: dict[int, RankInterval] = {
         int(i): intervals.units[j] for j, i in enumerate(scored_idx)
     }
+    peer_interval: dict[int, RankInterval] = {
+        int(i): (intervals.peer_units or [])[j] for j, i in enumerate(scored_idx)
+        if intervals.peer_units
+    }
+    # Point rank among the ranked units of the same peer group (ties: input order).
+    peer_rank: dict[int, int] = {}
+    peer_ranked: dict[str, int] = {}
+    for g in sorted({units[i].peer_group for i in range(len(units))
+                     if ranked[i] and units[i].peer_group is not None}):
+        members = [i for i in range(len(units)) if ranked[i] and units[i].peer_group == g]
+        peer_ranked[g] = len(members)
+        for i, r in zip(members, rank_desc(np.array([index[i] for i in members])),
+                        strict=True):
+            peer_rank[i] = int(r)
 
     # Funnel (city-wide, scored units, original means and variances).
     funnel = fit_funnel(y[scored_idx], v[scored_idx]) if scored_idx.size else None
@@ -403,6 +418,12 @@ def score(
                 rank=int(rank[i]) if ranked[i] else None,
                 rank_interval=_interval(interval),
                 rank_range=RankRange(low=rr[0], high=rr[1]) if rr else None,
+                peer_rank=peer_rank.get(i),
+                peer_ranked=(
+                    peer_ranked.get(u.peer_group) if u.peer_group is not None and ranked[i]
+                    else None
+                ),
+                peer_rank_interval=_interval(peer_interval.get(i, EMPTY_INTERVAL)),
                 funnel=(  # type: ignore[arg-type]
                     band(funnel, float(y[i]), float(v[i])) if scored and funnel else None
                 ),

@@ -58,14 +58,18 @@ class BootstrapUnits:
     ranked: np.ndarray
     has_index: np.ndarray
     agency_weights: np.ndarray
+    peer: Sequence[str | None] = ()  # each scored unit's peer group (for ranks within it)
 
 
 @dataclass(frozen=True)
 class Intervals:
-    """Rank intervals per scored unit (EMPTY for units not ranked) and per agency column."""
+    """Rank intervals per scored unit (EMPTY for units not ranked) and per agency column;
+    `peer_units`: each ranked unit's rank among the ranked units of its own peer group, from
+    the same draws (EMPTY without a peer group)."""
 
     units: list[RankInterval]
     agencies: list[RankInterval]
+    peer_units: list[RankInterval] | None = None
 
 
 # Direct resampling costs about 3 ns per respondent and draw, numpy's multinomial about 75 ns
@@ -170,6 +174,7 @@ def rank_intervals(
     empty = Intervals(
         [EMPTY_INTERVAL] * n_scored,
         [EMPTY_INTERVAL] * n_agencies,
+        [EMPTY_INTERVAL] * n_scored,
     )
     if draws == 0 or n_scored == 0:
         return empty
@@ -179,6 +184,14 @@ def rank_intervals(
     if ranked.size:
         for j, summary in zip(ranked, summarise_ranks(rank_desc(index[:, ranked])), strict=True):
             units[j] = summary
+    peer_units = list(empty.units)
+    peers = list(data.peer) if len(data.peer) == n_scored else [None] * n_scored
+    for g in sorted({p for p in peers if p is not None}):
+        cols = np.flatnonzero(data.ranked & np.array([p == g for p in peers]))
+        if cols.size:
+            summaries = summarise_ranks(rank_desc(index[:, cols]))
+            for j, summary in zip(cols, summaries, strict=True):
+                peer_units[j] = summary
     agencies = list(empty.agencies)
     active = np.flatnonzero(data.agency_weights.sum(axis=0) > 0) if n_agencies else []
     if len(active):
@@ -186,4 +199,4 @@ def rank_intervals(
         agency_index = np.nan_to_num(index[:, data.has_index]) @ w
         for j, summary in zip(active, summarise_ranks(rank_desc(agency_index)), strict=True):
             agencies[j] = summary
-    return Intervals(units, agencies)
+    return Intervals(units, agencies, peer_units)

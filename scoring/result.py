@@ -161,6 +161,22 @@ class UnitScore(_Result, kw_only=True):
             "sampling luck. Null unless `ranked`."
         ),
     ]
+    peer_rank: Annotated[
+        int | None,
+        _doc("Rank by index among the ranked units of the same peer group (1 = best); null "
+             "unless `ranked` and the unit has a peer group."),
+    ] = None
+    peer_ranked: Annotated[
+        int | None,
+        _doc("How many ranked units its peer group has (the N of \"between 3rd and 6th of N "
+             "puskesmas\"); null unless `peer_rank` is set."),
+    ] = None
+    peer_rank_interval: Annotated[
+        RankInterval,
+        _doc("95% bootstrap interval of the rank within the peer group, from the same draws "
+             "as `rank_interval`. All null unless `peer_rank` is set."),
+    ] = msgspec.field(default_factory=lambda: RankInterval(
+        low=None, median=None, high=None, expected=None, p_top3=None))
     funnel: Annotated[Band | None, _doc(BAND_DESCRIPTION)]
     contributions: Annotated[
         dict[str, float] | None,

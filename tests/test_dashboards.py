@@ -174,6 +174,13 @@ async def test_unit_page_equals_the_api_and_the_engine(city):
     assert unit["ikm"] == pytest.approx(float(data(html, "ikm")), abs=1e-9)
     if engine.index is not None:
         assert float(data(html, "index")) == engine.index
+    # the rank within the peer group ("between 3rd and 6th of 14 puskesmas"), from the API
+    assert unit["peer_rank_interval"]["low"] == engine.peer_rank_interval.low
+    peer_rank = re.search(r'id="peer-rank">(.*?)</p>', html, re.S)
+    if engine.peer_rank_interval.low is None:
+        assert peer_rank is None
+    else:
+        assert f"{engine.peer_ranked} " in peer_rank.group(1)
     # the monthly trend: February has every response, January and March none
     trend = rows(html, "data-month")
     assert list(trend) == ["2026-01", "2026-02", "2026-03"]

@@ -106,6 +106,9 @@ class Peer:
     rank_high: int | None
     rank_median: int | None
     n_ranked: int  # ranked units in the city (the rank interval's denominator)
+    peer_rank_low: int | None  # 95% interval of the rank within the peer group
+    peer_rank_high: int | None
+    peer_ranked: int | None  # ranked units of the peer group (that interval's denominator)
     peer_scored: int  # scored units of the same peer group
     peer_mean_satisfaction: float | None  # mean S_u over those units
 
@@ -275,7 +278,9 @@ def _peer(result: ScoreResult | None, code: str) -> Peer | None:
         low=low, high=high, reliability=mine.reliability,
         shrinkage_target=mine.shrinkage_target, index=mine.index, funnel=mine.funnel,
         rank_low=interval.low, rank_high=interval.high, rank_median=interval.median,
-        n_ranked=result.city.n_ranked, peer_scored=len(peers),
+        n_ranked=result.city.n_ranked, peer_rank_low=mine.peer_rank_interval.low,
+        peer_rank_high=mine.peer_rank_interval.high, peer_ranked=mine.peer_ranked,
+        peer_scored=len(peers),
         peer_mean_satisfaction=(sum(u.satisfaction for u in peers) / len(peers)
                                 if peers else None),  # type: ignore[misc]
     )

@@ -98,6 +98,13 @@ def test_unit_head_dashboard(pages, server: Server, staff: Staff, axe) -> None:
     assert float(page.locator("#ikm data").get_attribute("value")) == unit["ikm"]
     if not api["suppressed"]:
         assert unit["ikm"] == api["ikm"]
+    # "between 3rd and 6th of N <peer group>": the rank interval within the peer group
+    peer = unit["peer_rank_interval"]
+    if peer["low"] is not None:
+        text = page.locator("#peer-rank").inner_text()
+        assert str(unit["peer_ranked"]) in text and unit["peer_group"] in text, text
+    else:
+        assert page.locator("#peer-rank").count() == 0
     assert page.locator("figure.chart svg[role=img]").count() == 2
     assert page.locator("script").count() == 0
     axe(page)

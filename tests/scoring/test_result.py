@@ -174,3 +174,30 @@ def test_unranked_no_kpi_on_a_mixed_city() -> None:
     assert sorted(u.rank for u in ranked) == list(range(1, len(ranked) + 1))
     assert out.city.n_ranked == len(ranked)
     assert np.all([u.index is not None for u in ranked])
+
+
+def test_rank_within_the_peer_group() -> None:
+    """"Between 3rd and 6th of 14 puskesmas": each ranked unit's point rank and 95% interval
+    among the ranked units of its own peer group, from the same draws as the city ranks."""
+    units = random_units(24, seed=5, n_range=(40, 160))
+    units = [
+        UnitData(u.unit, u.agency, "puskesmas" if i % 3 else "kelurahan", u.volume,
+                 u.element_counts, u.score_hist)
+        for i, u in enumerate(units)
+    ]
+    result = score(units, [], Parameters(draws=300, seed=3, min_ranked=10))
+    ranked = [u for u in result.units if u.status == "ranked"]
+    assert len(ranked) >= 10
+    for group in ("puskesmas", "kelurahan"):
+        members = sorted((u for u in ranked if u.peer_group == group), key=lambda u: u.rank)
+        assert [u.peer_rank for u in members] == list(range(1, len(members) + 1))
+        for u in members:
+            assert u.peer_ranked == len(members)
+            iv = u.peer_rank_interval
+            assert 1 <= iv.low <= iv.median <= iv.high <= len(members)
+            # Within a group the rank can only be as good or better than in the city.
+            assert iv.low <= u.rank_interval.low and iv.high <= u.rank_interval.high
+    for u in result.units:
+        if u.status != "ranked":
+            assert u.peer_rank is None and u.peer_ranked is None
+            assert u.peer_rank_interval.low is None
