@@ -150,7 +150,7 @@ async def _load(size: int, keep: bool) -> None:
             print(f"  loaded {done:,} of {size:,} responses "
                   f"({time.perf_counter() - started:.0f} s)", flush=True)
 
-    await load_demo(DB, responses=size, progress=progress)
+    await load_demo(responses=size, progress=progress)
     # Fresh statistics, so that a background autovacuum or a planner still guessing does
     # not land in the timed requests.
     await DB.run_ddl("VACUUM ANALYZE" if isinstance(DB, PostgresEngine) else "ANALYZE")

@@ -77,7 +77,7 @@ async def prepare(url: str) -> list[str]:
 
     await reset_database(DB)
     await db.start(DB)
-    await load_demo(DB, responses=50_000)
+    await load_demo(responses=50_000)
     # Settle the tables (visibility map, statistics) so autovacuum does not start mid-run.
     await DB.run_ddl("ANALYZE" if "sqlite" in url else "VACUUM ANALYZE")
     codes = [r["code"] for r in await Counter.select(Counter.code).where(

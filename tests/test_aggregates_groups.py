@@ -193,7 +193,7 @@ async def test_every_write_path_keeps_the_breakdowns_exact(org, tmp_path):
     # An import: services, profiles, a response without them, one that does not count.
     rows = _first_version()
     path = write_csv(tmp_path / "skm-maret.csv", FULL_HEADER, rows)
-    report = await import_file(_db(), path)
+    report = await import_file(path)
     assert report.imported == 5 and report.not_counted == 1
     await assert_consistent()
 
@@ -201,7 +201,7 @@ async def test_every_write_path_keeps_the_breakdowns_exact(org, tmp_path):
     rows[1] = row(when="2025-03-04 10:00", ratings=(2, 2, 3, 4, 1, 2, 3, 4, 1), service="umum",
                   gender="L", age=19)
     rows[4] = row(unit="pkm-oebobo", when="2025-04-02 08:30", education="S2")
-    report = await import_file(_db(), write_csv(path, FULL_HEADER, rows))
+    report = await import_file(write_csv(path, FULL_HEADER, rows))
     assert report.superseded == 5 and report.imported == 5
     await assert_consistent()
 
@@ -214,7 +214,7 @@ async def test_every_write_path_keeps_the_breakdowns_exact(org, tmp_path):
     await _exclude(imported["id"])
     await assert_consistent()
     # Going back to the first version reinstates its rows.
-    report = await import_file(_db(), write_csv(path, FULL_HEADER, _first_version()))
+    report = await import_file(write_csv(path, FULL_HEADER, _first_version()))
     assert report.reinstated == 5 and report.superseded == 4  # one was excluded by staff
     await assert_consistent()
 
@@ -332,7 +332,7 @@ def test_bulk_deltas_equal_the_submission_path_deltas(rows):
 async def test_the_demo_loader_fills_the_breakdowns(empty_db):
     from feedback.demo.load import load_demo
 
-    await load_demo(empty_db, responses=400, now=datetime(2026, 3, 15, 4, tzinfo=UTC))
+    await load_demo(responses=400, now=datetime(2026, 3, 15, 4, tzinfo=UTC))
     await assert_consistent([(date(2025, 6, 10), date(2026, 2, 3)),
                              (date(2026, 1, 1), date(2026, 1, 31))])
     assert await UnitDayGroup.count() > 0

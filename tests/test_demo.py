@@ -43,7 +43,7 @@ REGULATION_KELURAHAN = {
 
 
 async def _load(engine, responses: int = N, seed: int = 2026):
-    return await load_demo(engine, responses=responses, seed=seed, now=NOW)
+    return await load_demo(responses=responses, seed=seed, now=NOW)
 
 
 async def _responses() -> list[dict]:
@@ -262,12 +262,12 @@ async def test_same_seed_same_organisation(empty_db):
 
 async def test_loading_twice_raises_and_changes_nothing(empty_db):
     calls: list[int] = []
-    summary = await load_demo(empty_db, responses=300, progress=calls.append)
+    summary = await load_demo(responses=300, progress=calls.append)
     assert summary.responses == 300 and sum(calls) == 300
     before = (await Agency.count(), await Unit.count(), await Counter.count(),
               await Response.count(), await UnitDayStats.count())
     with pytest.raises(DemoError, match="empty database"):
-        await load_demo(empty_db, responses=300)
+        await load_demo(responses=300)
     after = (await Agency.count(), await Unit.count(), await Counter.count(),
              await Response.count(), await UnitDayStats.count())
     assert after == before
@@ -296,7 +296,7 @@ async def test_zero_responses(empty_db):
 
 async def test_bad_argument(empty_db):
     with pytest.raises(ValueError):
-        await load_demo(empty_db, responses=-1)
+        await load_demo(responses=-1)
     assert await Agency.count() == 0
 
 
@@ -308,7 +308,7 @@ async def test_demo_has_performance_indicators_for_this_and_last_year(empty_db):
     from feedback.performance.scores import engine_inputs
     from feedback.tables import Indicator
 
-    summary = await load_demo(empty_db, responses=600, seed=5,
+    summary = await load_demo(responses=600, seed=5,
                               now=datetime(2026, 11, 28, 3, tzinfo=UTC))
     assert summary.indicators == await Indicator.count() > 150
     _, kpis = await engine_inputs(periods.parse("2026"))

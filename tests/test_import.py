@@ -108,7 +108,7 @@ async def test_csv_rows_are_stored_with_channel_import_and_aggregates(org, tmp_p
             age="61"),
     ]
     path = write_csv(tmp_path / "skm-2025.csv", FULL_HEADER, rows)
-    report = await import_file(db(), path)
+    report = await import_file(path)
 
     assert (report.rows, report.imported, report.already_imported, report.rejected,
             report.not_counted) == (5, 5, 0, 0, 1)
@@ -159,7 +159,7 @@ async def test_live_ikm_endpoint_reflects_imported_rows(org, tmp_path):
                (2, 2, 1, 4, 2, 3, 3, None, None), (4, 4, 4, 4, None, None, None, None, 4)]
     rows = [row(when=f"2025-04-{10 + i:02d} 10:00", ratings=a) for i, a in enumerate(answers)]
     path = write_csv(tmp_path / "april.csv", FULL_HEADER, rows)
-    await import_file(db(), path)
+    await import_file(path)
     async with make_client(min_group=1) as client:  # show the figures of 3 responses
         r = await client.get(f"/api/v1/units/{org.unit_code}/ikm?from=2025-04-01&to=2025-04-30")
         march = await client.get(f"/api/v1/units/{org.unit_code}/ikm?from=2025-03-01"
@@ -197,7 +197,7 @@ async def test_xlsx_first_sheet_with_date_and_datetime_cells(org, tmp_path):
     path = tmp_path / "skm.xlsx"
     wb.save(path)
 
-    report = await import_file(db(), path)
+    report = await import_file(path)
     assert (report.rows, report.blank, report.imported, report.rejected) == (5, 1, 5, 0)
     got = await stored()
     assert [r["submitted_at"] for r in got] == [
@@ -219,7 +219,7 @@ async def test_naive_times_are_wita(org, tmp_path):
         ["pkm-oesapa", "2025-03-04T07:30:00Z", *[3] * 9],  # 15:30 WITA, same day
         ["pkm-oesapa", "2025-03-05T00:30:00+08:00", *[2] * 9],
     ])
-    await import_file(db(), path)
+    await import_file(path)
     got = await stored()
     assert got[0]["submitted_at"] == datetime(2025, 3, 3, 23, 30, tzinfo=UTC)
     assert got[1]["submitted_at"] == datetime(2025, 3, 4, 7, 30, tzinfo=UTC)
@@ -234,7 +234,7 @@ async def test_semicolon_csv_and_a_date_of_today_in_the_morning(org, tmp_path):
     now = datetime(2026, 7, 1, 0, 30, tzinfo=UTC)  # 08:30 WITA
     path = write_csv(tmp_path / "excel-id.csv", HEADER,
                      [["pkm-oesapa", "2026-07-01", *[4] * 9]], delimiter=";", bom=False)
-    report = await import_file(db(), path, now=now)
+    report = await import_file(path, now=now)
     assert report.imported == 1
     (r,) = await stored()
     assert r["submitted_at"] == now  # noon would be in the future: same WITA day, not later
@@ -270,7 +270,7 @@ async def test_row_errors_are_reported_and_the_other_rows_imported(org, tmp_path
         row(when="1899-12-30"),                                            # 19
     ]
     path = write_csv(tmp_path / "mixed.csv", FULL_HEADER, rows)
-    report = await import_file(db(), path)
+    report = await import_file(path)
 
     name = str(path)
     lines = [str(r) for r in report.rejections]
@@ -306,7 +306,7 @@ async def test_cells_outside_the_header_reject_the_row(org, tmp_path):
                     "pkm-oesapa,note,2025-03-04," + "4," * 9 + "\n"
                     "pkm-oesapa,,2025-03-04," + "4," * 9 + "oops\n"
                     "pkm-oesapa,,2025-03-04," + "4," * 9 + ",extra\n", encoding="utf-8")
-    report = await import_file(db(), path)
+    report = await import_file(path)
     assert report.imported == 1
     assert [str(r) for r in report.rejections] == [
         f"{path}:3: column 2: has a value but no header",
@@ -378,7 +378,7 @@ async def test_structural_errors_import_nothing(org, tmp_path, case):
     path = make(tmp_path)
     # A good row in the same import must not be stored either.
     with pytest.raises(ImportFileError) as info:
-        await import_file(db(), path)
+        await import_file(path)
     assert str(path) in str(info.value)
     assert message in str(info.value)
     assert await Response.count() == 0
@@ -392,16 +392,16 @@ async def test_importing_the_same_file_again_stores_nothing_new(org, tmp_path):
     rows = [row(when=f"2025-05-{d:02d} 09:00") for d in range(1, 21)]
     rows.append(row(unit="pkm-nowhere"))
     path = write_csv(tmp_path / "may.csv", FULL_HEADER, rows)
-    first = await import_file(db(), path)
+    first = await import_file(path)
     assert (first.imported, first.already_imported, first.rejected) == (20, 0, 1)
     stats_before = await UnitDayStats.select().order_by(UnitDayStats.day)
 
-    again = await import_file(db(), path)
+    again = await import_file(path)
     assert (again.imported, again.already_imported, again.rejected) == (0, 20, 1)
     # The same content under another name, with other line endings: the same rows.
     copy = tmp_path / "may-copy.csv"
     copy.write_bytes(path.read_bytes().replace(b"\r\n", b"\n"))
-    third = await import_file(db(), copy)
+    third = await import_file(copy)
     assert (third.imported, third.already_imported) == (0, 20)
     assert await Response.count() == 20
     assert await UnitDayStats.select().order_by(UnitDayStats.day) == stats_before
@@ -409,7 +409,7 @@ async def test_importing_the_same_file_again_stores_nothing_new(org, tmp_path):
 
     # A changed file is another file: its rows are new.
     rows[0] = row(when="2025-05-01 09:00", ratings=(1,) * 9)
-    changed = await import_file(db(), write_csv(tmp_path / "may-v2.csv", FULL_HEADER, rows))
+    changed = await import_file(write_csv(tmp_path / "may-v2.csv", FULL_HEADER, rows))
     assert changed.imported == 20
 
 
@@ -437,19 +437,19 @@ async def test_a_corrected_file_supersedes_its_earlier_import(org, tmp_path):
     from tests.test_aggregates import assert_consistent
 
     path = write_csv(tmp_path / "skm-juli.csv", FULL_HEADER, _seven_rows(fixed=False))
-    first = await import_file(db(), path)
+    first = await import_file(path)
     assert (first.imported, first.rejected, first.superseded) == (6, 1, 0)
     assert first.source == "skm-juli.csv"
 
     write_csv(path, FULL_HEADER, _seven_rows(fixed=True))
-    dry = await import_file(db(), path, dry_run=True)
+    dry = await import_file(path, dry_run=True)
     assert (dry.imported, dry.superseded) == (7, 6)
     assert await Response.count() == 6
 
-    second = await import_file(db(), path)
+    second = await import_file(path)
     assert (second.imported, second.rejected, second.superseded) == (7, 0, 6)
     # Exactly the rows of the corrected file count; the earlier ones are kept, excluded.
-    expected = await import_file(db(), path, dry_run=True)
+    expected = await import_file(path, dry_run=True)
     assert expected.imported == 0 and expected.already_imported == 7
     assert await Response.count() == 13
     assert await Response.count().where(Response.excluded == False) == 7  # noqa: E712
@@ -469,7 +469,7 @@ async def test_a_corrected_file_supersedes_its_earlier_import(org, tmp_path):
     copy = tmp_path / "elsewhere" / "skm-juli.csv"
     copy.write_bytes(path.read_bytes())
     for again in (path, copy):
-        report = await import_file(db(), again)
+        report = await import_file(again)
         assert (report.imported, report.already_imported, report.superseded) == (0, 7, 0)
     assert await Response.count() == 13
     assert (await UnitDayStats.select(), await UnitDayScore.select()) == before
@@ -480,7 +480,7 @@ async def test_going_back_to_an_earlier_version_reinstates_it(org, tmp_path):
 
     v1 = write_csv(tmp_path / "v1.csv", FULL_HEADER, _seven_rows(fixed=False))
     v2 = write_csv(tmp_path / "v2.csv", FULL_HEADER, _seven_rows(fixed=True))
-    assert (await import_file(db(), v1, source="juli")).imported == 6
+    assert (await import_file(v1, source="juli")).imported == 6
     # A staff exclusion of one row is not undone by re-imports.
     first = await Response.select(Response.id).order_by(Response.id).first()
     await Response.update({Response.excluded: True, Response.excluded_reason: "duplicate"}
@@ -495,8 +495,8 @@ async def test_going_back_to_an_earlier_version_reinstates_it(org, tmp_path):
             [(row_["unit"], row_["submitted_at"].astimezone(WITA).date(), row_["answers"])]))
     await assert_consistent()
 
-    assert (await import_file(db(), v2, source="juli")).superseded == 5
-    back = await import_file(db(), v1, source="juli")
+    assert (await import_file(v2, source="juli")).superseded == 5
+    back = await import_file(v1, source="juli")
     assert (back.imported, back.reinstated, back.superseded) == (0, 5, 7)
     assert await Response.count().where(Response.excluded == False) == 5  # noqa: E712
     staff = await Response.select(Response.excluded_reason).where(Response.id == first["id"])
@@ -507,20 +507,20 @@ async def test_going_back_to_an_earlier_version_reinstates_it(org, tmp_path):
 async def test_an_xlsx_saved_again_unchanged_is_already_imported(org, tmp_path):
     path = _xlsx(tmp_path / "a.xlsx", [HEADER, ["pkm-oesapa", date(2025, 1, 6), *[3] * 9],
                                        ["pkm-oesapa", datetime(2025, 1, 6, 9), *[4] * 9]])
-    assert (await import_file(db(), path)).imported == 2
+    assert (await import_file(path)).imported == 2
     wb = openpyxl.load_workbook(path)
     wb.active["Z1"] = None  # touch it
     wb.save(tmp_path / "b.xlsx")
     assert (tmp_path / "b.xlsx").read_bytes() != path.read_bytes()
-    again = await import_file(db(), tmp_path / "b.xlsx")
+    again = await import_file(tmp_path / "b.xlsx")
     assert (again.imported, again.already_imported) == (0, 2)
 
 
 async def test_a_receipt_clash_with_a_stored_response_is_retried(org, tmp_path, monkeypatch):
-    await import_file(db(), write_csv(tmp_path / "one.csv", HEADER,
+    await import_file(write_csv(tmp_path / "one.csv", HEADER,
                                       [["pkm-oesapa", "2025-01-02", *[4] * 9]]))
     (taken,) = [r["receipt"] for r in await stored()]
-    real = importer._receipts
+    real = importer.new_receipts
     calls = []
 
     def clashing(n):
@@ -530,10 +530,11 @@ async def test_a_receipt_clash_with_a_stored_response_is_retried(org, tmp_path, 
             codes[1] = taken
         return codes
 
-    monkeypatch.setattr(importer, "_receipts", clashing)
-    report = await import_file(db(), write_csv(tmp_path / "two.csv", HEADER, [
+    monkeypatch.setattr(importer, "new_receipts", clashing)
+    report = await import_file(write_csv(tmp_path / "two.csv", HEADER, [
         ["pkm-oesapa", f"2025-01-0{d}", *[3] * 9] for d in range(3, 7)]))
-    assert report.imported == 4 and calls == [4, 1]
+    # The clashing row got a fresh code from the one bulk path (responses.store).
+    assert report.imported == 4 and calls == [4]
     got = await stored()
     assert len(got) == 5 and len({r["receipt"] for r in got}) == 5
     await assert_aggregates_match_responses()
@@ -546,7 +547,7 @@ async def test_a_database_failure_stores_nothing(org, tmp_path, monkeypatch):
     monkeypatch.setattr(aggregates, "apply", broken)
     path = write_csv(tmp_path / "a.csv", HEADER, [["pkm-oesapa", "2025-01-02", *[4] * 9]] * 3)
     with pytest.raises(RuntimeError, match="disk full"):
-        await import_file(db(), path)
+        await import_file(path)
     assert await Response.count() == 0
 
 
@@ -567,7 +568,7 @@ async def test_unit_map_maps_spreadsheet_names(org, tmp_path):
         ["Puskesmas Lama", "2025-03-04", *[2] * 9],
         ["Puskesmas Baru", "2025-03-04", *[2] * 9],
     ])
-    report = await import_file(db(), path, unit_map=unit_map)
+    report = await import_file(path, unit_map=unit_map)
     assert report.per_unit == {"pkm-oesapa": 2, "pkm-oebobo": 2}
     assert [str(r) for r in report.rejections] == [
         f"{path}:6: unit: 'Puskesmas Lama' maps to 'pkm-tutup' in the unit map, which is not "
@@ -576,7 +577,7 @@ async def test_unit_map_maps_spreadsheet_names(org, tmp_path):
         "map)",
     ]
     # A mapping can also be given directly.
-    direct = await import_file(db(), path, unit_map={"Puskesmas Baru": "pkm-oebobo"},
+    direct = await import_file(path, unit_map={"Puskesmas Baru": "pkm-oebobo"},
                                dry_run=True)
     assert direct.imported == 1 and direct.already_imported == 2
 
@@ -585,25 +586,25 @@ async def test_a_bad_unit_map_is_a_file_error(org, tmp_path):
     path = write_csv(tmp_path / "a.csv", HEADER, [["x", "2025-03-04", *[4] * 9]])
     bad = write_csv(tmp_path / "map.csv", ["nama", "unit"], [["Puskesmas Oesapa", "pkm-oesapa"]])
     with pytest.raises(ImportFileError, match=r"map\.csv: unit map needs the columns name,unit"):
-        await import_file(db(), path, unit_map=bad)
+        await import_file(path, unit_map=bad)
     twice = write_csv(tmp_path / "map2.csv", ["name", "unit"],
                       [["A", "pkm-oesapa"], ["a", "pkm-oebobo"]])
     with pytest.raises(ImportFileError, match=r"map2\.csv: row 3: 'a' is mapped twice"):
-        await import_file(db(), path, unit_map=twice)
+        await import_file(path, unit_map=twice)
     assert await Response.count() == 0
 
 
 async def test_dry_run_writes_nothing(org, tmp_path):
     path = write_csv(tmp_path / "a.csv", FULL_HEADER, [
         row(), row(ratings=(4, 4, None, None, None, None, 4, 4, 4)), row(unit="nope")])
-    report = await import_file(db(), path, dry_run=True)
+    report = await import_file(path, dry_run=True)
     assert report.dry_run
     assert (report.imported, report.not_counted, report.rejected, report.already_imported) == (
         2, 1, 1, 0)
     assert await Response.count() == 0
     assert await UnitDayStats.count() == 0 and await UnitDayScore.select() == []
-    await import_file(db(), path)
-    after = await import_file(db(), path, dry_run=True)
+    await import_file(path)
+    after = await import_file(path, dry_run=True)
     assert (after.imported, after.already_imported) == (0, 2)
 
 

@@ -87,17 +87,16 @@ async def test_engine_inputs_equal_inputs_built_from_raw_responses(org):
 
 
 async def test_kpis_are_stored_per_period_with_audit(org):
-    from piccolo_conf import DB
 
     now = datetime(2026, 7, 2, tzinfo=UTC)
     first = [Kpi("pkm-oesapa", "Cakupan imunisasi", 95, 90, "higher", 2),
              Kpi("pkm-oesapa", "Waktu tunggu (menit)", 30, None, "lower", 1)]
-    report = await store_kpis(DB, "2026-S1", first, "kasubag", now)
+    report = await store_kpis("2026-S1", first, "kasubag", now)
     assert (report.created, report.changed, report.unchanged) == (2, 0, 0)
-    await store_kpis(DB, "2025-S2", [Kpi("pkm-oesapa", "Cakupan imunisasi", 90, 93, "higher",
+    await store_kpis("2025-S2", [Kpi("pkm-oesapa", "Cakupan imunisasi", 90, 93, "higher",
                                          2)], "kasubag", now)
     second = [first[0], Kpi("pkm-oesapa", "Waktu tunggu (menit)", 30, 36, "lower", 1)]
-    report = await store_kpis(DB, "2026-S1", second, "kabid", now)
+    report = await store_kpis("2026-S1", second, "kabid", now)
     assert (report.created, report.changed, report.unchanged) == (0, 1, 1)
     audit = await IndicatorAudit.select(IndicatorAudit.field, IndicatorAudit.old_value,
                                         IndicatorAudit.new_value, IndicatorAudit.changed_by)
@@ -108,7 +107,7 @@ async def test_kpis_are_stored_per_period_with_audit(org):
     assert by_name["Waktu tunggu (menit)"].actual == 36
     assert by_name["Cakupan imunisasi"].previous_actual == 93  # last semester's actual
     with pytest.raises(UnknownUnits):
-        await store_kpis(DB, "2026-S1", [Kpi("nope", "x", 1, 1, "higher", 1)], "x", now)
+        await store_kpis("2026-S1", [Kpi("nope", "x", 1, 1, "higher", 1)], "x", now)
     assert await IndicatorValue.count() == 3
 
 
@@ -147,7 +146,7 @@ async def test_scores_api_on_the_demo_city(empty_db):
     KPIs, flags) fits the documented response schema."""
     from feedback.demo.load import load_demo
 
-    await load_demo(empty_db, responses=3000, seed=11, now=datetime(2026, 11, 28, 3, tzinfo=UTC))
+    await load_demo(responses=3000, seed=11, now=datetime(2026, 11, 28, 3, tzinfo=UTC))
     async with make_client() as client:
         r = await client.get("/api/v1/scores?period=2026&draws=100")
     assert r.status_code == 200, r.text

@@ -51,7 +51,6 @@ async def store(counter_code: str, items: list[tuple[dict[str, int], str | None]
 
 @pytest.fixture
 async def data(org):
-    from piccolo_conf import DB
 
     own = [(answers(i), f"Komentar {i}" if i % 2 == 0 else None) for i in range(50)]
     own[48] = (answers(48), f"Hubungi saya {PHONE}, mobil DH 1234 AB")
@@ -62,7 +61,7 @@ async def data(org):
                 start=START + timedelta(days=1))
     await Response.update({Response.excluded: True}).where(Response.comment == "Dikeluarkan")
     now = datetime(2026, 4, 2, tzinfo=UTC)
-    await store_kpis(DB, Q1, [
+    await store_kpis(Q1, [
         Kpi(org.unit_code, "imunisasi", 95, 90, "higher", 2),
         Kpi(org.unit_code, "waktu-tunggu", 30, 36, "lower", 1),
         Kpi("pkm-oebobo", "imunisasi", 95, 70, "higher", 1),

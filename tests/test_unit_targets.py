@@ -26,15 +26,14 @@ ACTOR = Actor(email="unit@test.id", id=7)
 
 
 async def seed_kpis(org):
-    from piccolo_conf import DB
 
-    await store_kpis(DB, "2025-S2", [Kpi(org.unit_code, "imunisasi", 90, 96, "higher", 2)],
+    await store_kpis("2025-S2", [Kpi(org.unit_code, "imunisasi", 90, 96, "higher", 2)],
                      "cli", NOW)
-    await store_kpis(DB, "2026-S1", [
+    await store_kpis("2026-S1", [
         Kpi(org.unit_code, "imunisasi", 95, 90, "higher", 2),
         Kpi(org.unit_code, "waktu-tunggu", 30, None, "lower", 1),
     ], "cli", NOW)
-    await store_kpis(DB, "2026-S1", [Kpi("pkm-oebobo", "imunisasi", 95, 80, "higher", 1)],
+    await store_kpis("2026-S1", [Kpi("pkm-oebobo", "imunisasi", 95, 80, "higher", 1)],
                      "cli", NOW)
 
 
@@ -201,7 +200,7 @@ async def test_a_concurrent_change_is_a_conflict(org, monkeypatch):
 async def test_decomposition_sums_to_the_index_difference(empty_db):
     from feedback.demo.load import load_demo
 
-    await load_demo(empty_db, responses=3000, seed=11, now=datetime(2026, 11, 28, 3, tzinfo=UTC))
+    await load_demo(responses=3000, seed=11, now=datetime(2026, 11, 28, 3, tzinfo=UTC))
     result = await score_period(parse("2026"), Parameters(draws=20))
     with_index = [u for u in result.units if u.index is not None]
     assert with_index and result.parameters.w_kpi > 0

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         await migrate_first(engine)
         try:
             if not large:
-                report = await import_file(engine, args.file, unit_map=args.unit_map,
+                report = await import_file(args.file, unit_map=args.unit_map,
                                            dry_run=args.dry_run, source=args.source)
             else:
                 with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
                             tasks[phase] = bar.add_task(label, total=total)
                         bar.update(tasks[phase], completed=done, total=total)
 
-                    report = await import_file(engine, args.file, unit_map=args.unit_map,
+                    report = await import_file(args.file, unit_map=args.unit_map,
                                                dry_run=args.dry_run, progress=progress,
                                                source=args.source)
         except ImportFileError as exc:

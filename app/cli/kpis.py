@@ -30,7 +30,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         except (InputError, OSError, UnicodeDecodeError) as exc:
             console.print(f"[red]{exc}[/red]")
             return 2
-        report = await store_kpis(engine, period, kpis, args.by, datetime.now(UTC))
+        report = await store_kpis(period, kpis, args.by, datetime.now(UTC))
         console.print(f"{period}: {report.created} new, {report.changed} changed (audited), "
                       f"{report.unchanged} unchanged indicator values.")
         return 0

@@ -22,13 +22,13 @@ HTTP_PROTOCOL = "app.cli.serve:NoDelayHTTP"
 GRACEFUL_SHUTDOWN_SECONDS = 10
 
 
-async def _load_demo(engine: Any, responses: int, seed: int) -> None:
+async def _load_demo(responses: int, seed: int) -> None:
     from feedback.demo.load import load_demo
 
     with Progress(TextColumn("[bold]Demo data"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console) as progress:
         task = progress.add_task("responses", total=responses)
-        summary = await load_demo(engine, responses=responses, seed=seed,
+        summary = await load_demo(responses=responses, seed=seed,
                                   progress=lambda k: progress.advance(task, k))
     console.print(f"Loaded {summary.agencies} agencies, {summary.units} units, "
                   f"{summary.counters} counters, {summary.responses} responses, "
@@ -71,7 +71,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             console.print("[red]The database already has an organisation; demo data is only "
                           "loaded into an empty database.[/red]")
             return 1
-        await _load_demo(engine, args.responses, args.seed)
+        await _load_demo(args.responses, args.seed)
         await _demo_accounts()
         return 0
 
@@ -94,7 +94,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         await migrate_first(engine, announce=True)
         if args.demo and await _is_empty():
-            await _load_demo(engine, args.demo_responses, 2026)
+            await _load_demo(args.demo_responses, 2026)
             await _demo_accounts()
         await purge(datetime.now(UTC), timedelta(days=settings.device_retention_days),
                     settings.device_interval)

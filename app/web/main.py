@@ -78,8 +78,6 @@ def kiosk_sw() -> bytes:
     return _KIOSK_SW
 
 
-
-
 def _docs_routes() -> tuple[Any, SwaggerRenderPlugin]:
     from openapi_ui_bundles import swagger_ui
 

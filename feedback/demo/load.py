@@ -32,7 +32,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
-from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
@@ -46,7 +45,7 @@ from feedback.demo.organisation import (
     plan_organisation,
 )
 from feedback.demo.simulation import Simulation, simulate
-from feedback.engine import transaction
+from feedback.engine import db, transaction
 from feedback.org.codes import CODE_ALPHABET
 from feedback.survey.responses import insert as insert_responses
 from feedback.survey.responses import row as response_row
@@ -99,17 +98,18 @@ class DemoSummary:
 _MAX_SQL_VARIABLES = 32_000  # SQLite >= 3.32 allows 32,766; asyncpg at most 32,767
 
 
-def _batch_size(engine: Engine, columns: int, wanted: int) -> int:
+def _batch_size(columns: int, wanted: int) -> int:
     limit = _MAX_SQL_VARIABLES
+    engine = db()
     if isinstance(engine, SQLiteEngine) and engine.get_version_sync() < 3.32:
         limit = 999
     return max(1, min(wanted, limit // columns))
 
 
-async def _insert_chunked(engine: Engine, table: type[Table], instances: list,
+async def _insert_chunked(table: type[Table], instances: list,
                           wanted: int) -> None:
     """ORM inserts of Table instances (the small organisation tables)."""
-    size = _batch_size(engine, len(table._meta.columns), wanted)
+    size = _batch_size(len(table._meta.columns), wanted)
     for start in range(0, len(instances), size):
         await table.insert(*instances[start:start + size])
 
@@ -118,7 +118,6 @@ _CHUNK = 2000
 
 
 async def load_demo(
-    engine: Engine,
     responses: int = 50_000,
     seed: int = 2026,
     progress: Callable[[int], None] | None = None,
@@ -135,7 +134,7 @@ async def load_demo(
     plan = plan_organisation(seed)
     sim = simulate(plan, responses, seed, now)
 
-    async with transaction(engine):
+    async with transaction():
         existing = await Agency.count()
         if existing:
             raise DemoError(
@@ -153,14 +152,14 @@ async def load_demo(
                  kecamatan=u.kecamatan, monthly_volume=u.monthly_volume)
             for a in plan for u in a.units
         ]
-        await _insert_chunked(engine, Unit, unit_rows, 500)
+        await _insert_chunked(Unit, unit_rows, 500)
         unit_ids = {r["code"]: r["id"] for r in await Unit.select(Unit.id, Unit.code)}
 
         service_rows = [
             Service(unit=unit_ids[u.code], code=code, name_id=name_id, name_en=name_en)
             for a in plan for u in a.units for code, name_id, name_en in u.services
         ]
-        await _insert_chunked(engine, Service, service_rows, 1000)
+        await _insert_chunked(Service, service_rows, 1000)
         code_of_unit = {v: k for k, v in unit_ids.items()}
         service_ids = {
             (code_of_unit[r["unit"]], r["code"]): r["id"]
@@ -172,7 +171,7 @@ async def load_demo(
                     secret=c.secret, active=True)
             for a in plan for u in a.units for c in u.counters
         ]
-        await _insert_chunked(engine, Counter, counter_rows, 1000)
+        await _insert_chunked(Counter, counter_rows, 1000)
         counter_ids = {r["code"]: r["id"] for r in await Counter.select(Counter.id, Counter.code)}
 
         # Responses, a chunk at a time (a million responses need no more memory than 2,000).
@@ -202,7 +201,7 @@ async def load_demo(
             if progress is not None:
                 progress(len(records))
 
-        await _write_tokens(engine, sim, counter_ids)
+        await _write_tokens(sim, counter_ids)
         indicators = await _write_kpis(plan, unit_ids, seed, now)
         # The per-unit-day aggregates, written by the submission path's own upserts.
         await aggregates.apply(day_deltas)
@@ -301,7 +300,7 @@ async def _write_kpis(plan: Sequence[PlannedAgency], unit_ids: Mapping[str, int]
     return count
 
 
-async def _write_tokens(engine: Engine, sim: Simulation,
+async def _write_tokens(sim: Simulation,
                         counter_ids: dict[str, int]) -> None:
     """The offline ticket tokens the verified responses used, stored as on first use."""
     used = np.flatnonzero(sim.token != None)  # noqa: E711
@@ -323,5 +322,5 @@ async def _write_tokens(engine: Engine, sim: Simulation,
     rows = [TicketToken(code=code, counter=counter, kind=kind, created_at=created,
                         expires_at=expires, used_at=used, response=response)
             for code, counter, kind, created, expires, used, response in records]
-    await _insert_chunked(engine, TicketToken, rows, 1000)
+    await _insert_chunked(TicketToken, rows, 1000)
 

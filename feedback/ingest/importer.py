@@ -14,7 +14,7 @@ Three steps, usable on their own:
   and the SKM rules and returns the rows to store and the rejections (`FILE:ROW: column:
   reason`, the header being row 1, as in a spreadsheet). A rejected row never stops the
   others.
-* `import_file(engine, path)` does both and stores the valid rows in ONE transaction with
+* `import_file(path)` does both and stores the valid rows in ONE transaction with
   their per-unit-day aggregates, all or nothing.
 
 Rules for the stored responses: channel `import`, language `id`, not verified, no device
@@ -54,8 +54,6 @@ from datetime import UTC, date, datetime, time
 from os import PathLike
 from pathlib import Path
 from typing import Any
-
-from piccolo.engine.base import Engine
 
 from feedback import sql
 from feedback.aggregates import daily as aggregates
@@ -520,12 +518,6 @@ class ImportReport:
 
 
 _CHUNK = 2000  # rows per write (and progress step)
-_RECEIPT_RETRIES = 5
-
-
-def _receipts(n: int) -> list[str]:
-    """n receipt codes, distinct among themselves (feedback.survey.receipts)."""
-    return new_receipts(n)
 
 
 def _values(r: ValidRow, questionnaire_id: int, receipt: str) -> tuple[Any, ...]:
@@ -538,46 +530,34 @@ def _values(r: ValidRow, questionnaire_id: int, receipt: str) -> tuple[Any, ...]
     )
 
 
-async def _stored_keys(engine: Engine, keys: Sequence[str]) -> set[str]:
-    """Which of these submission keys are stored (inside a transaction)."""
-    return set(await responses.find(keys))
-
-
-async def _insert(engine: Engine, rows: list[ValidRow], questionnaire_id: int,
+async def _insert(rows: list[ValidRow], questionnaire_id: int,
                   progress: Progress | None) -> tuple[list[ValidRow], int]:
-    """Insert rows (inside a transaction). Returns the rows stored and how many were found
-    stored meanwhile by a concurrent import of the same file. A receipt code that clashes
-    with a stored one is replaced and the row retried."""
+    """Insert rows (inside a transaction) through the one bulk path that keeps receipts
+    unique (feedback.survey.responses.store). Returns the rows stored and how many were found
+    stored meanwhile by a concurrent import of the same file."""
     stored: list[ValidRow] = []
     concurrent = 0
     done = 0
-    size = _CHUNK
-    for start in range(0, len(rows), size):
-        pending = rows[start:start + size]
-        for _attempt in range(_RECEIPT_RETRIES):
-            receipts = _receipts(len(pending))
-            records = [_values(r, questionnaire_id, code)
-                       for r, code in zip(pending, receipts, strict=True)]
-            keys = set(await responses.insert(records))
-            stored.extend(r for r in pending if r.key in keys)
-            left = [r for r in pending if r.key not in keys]
-            if not left:
-                break
-            meanwhile = await _stored_keys(engine, [r.key for r in left])
-            concurrent += len(meanwhile)
-            pending = [r for r in left if r.key not in meanwhile]  # receipt clashes
-            if not pending:
-                break
-        else:
-            raise RuntimeError(f"could not find unused receipt codes for {len(pending)} rows")
-        done += min(size, len(rows) - start)
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start:start + _CHUNK]
+        codes = new_receipts(len(chunk))
+        out = await responses.store([_values(r, questionnaire_id, code)
+                                     for r, code in zip(chunk, codes, strict=True)])
+        stored.extend(r for r in chunk if r.key in out)
+        left = [r.key for r in chunk if r.key not in out]
+        if left:
+            elsewhere = await responses.find(left)
+            if len(elsewhere) < len(left):
+                raise RuntimeError("could not find unused receipt codes for "
+                                   f"{len(left) - len(elsewhere)} rows")
+            concurrent += len(elsewhere)
+        done += len(chunk)
         if progress is not None:
             progress("write", done, len(rows))
     return stored, concurrent
 
 
 async def import_file(
-    engine: Engine,
     path: str | PathLike[str],
     unit_map: Mapping[str, str] | str | PathLike[str] | None = None,
     dry_run: bool = False,
@@ -616,7 +596,7 @@ async def import_file(
     report.source = source = _source_name(path, source)
     moment = datetime.now(UTC)
     if dry_run:
-        async with engine.transaction():  # read only
+        async with transaction():  # read only
             previous = await _previous_import(source, lock=False)
             existing = await _stored_rows(keys)
             old = await _superseded_rows(previous, sheet.digest)
@@ -627,7 +607,7 @@ async def import_file(
         _count(report, new)
         return report
 
-    async with transaction(engine):
+    async with transaction():
         previous = await _previous_import(source, lock=True)
         existing = await _stored_rows(keys)
         old = await _superseded_rows(previous, sheet.digest)
@@ -637,7 +617,7 @@ async def import_file(
         back = await _stored_rows(_to_reinstate(existing, valid), _ROW_COLUMNS)
         await _reinstate(list(back.values()))
         new = [r for r in valid if r.key not in existing]
-        stored, concurrent = await _insert(engine, new, catalog.questionnaire_id, progress)
+        stored, concurrent = await _insert(new, catalog.questionnaire_id, progress)
         await aggregates.apply(aggregates.deltas(
             (r.unit_id, _wita_day(r.submitted_at), r.answers,
              aggregates.group_keys(r.counter_id, r.service_id, r.gender, r.age_band,

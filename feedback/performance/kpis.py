@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from piccolo.engine.base import Engine
-
 from feedback.engine import transaction
 from feedback.tables import Indicator, IndicatorAudit, IndicatorValue, Unit
 from scoring.inputs import Kpi
@@ -26,7 +24,7 @@ class UnknownUnits(ValueError):
         self.codes = codes
 
 
-async def store_kpis(engine: Engine, period: str, kpis: Sequence[Kpi], changed_by: str,
+async def store_kpis(period: str, kpis: Sequence[Kpi], changed_by: str,
                      now: datetime) -> KpiReport:
     """Create or update each unit's indicators and their target/actual for `period`, in one
     transaction. Direction and weight belong to the indicator; target and actual to the
@@ -36,7 +34,7 @@ async def store_kpis(engine: Engine, period: str, kpis: Sequence[Kpi], changed_b
     if unknown:
         raise UnknownUnits(unknown)
     created = changed = unchanged = 0
-    async with transaction(engine):
+    async with transaction():
         for kpi in kpis:
             unit_id = unit_ids[kpi.unit]
             indicator = await Indicator.objects().get(
