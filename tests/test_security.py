@@ -72,9 +72,10 @@ async def test_a_signed_cookie_keeps_its_device_whatever_the_user_agent(org):
             assert "set-cookie" not in r.headers  # a good cookie is kept
         # Another id with the same signature, or the same id unsigned, is not this device
         # nor a new one: it falls back to the address + browser key (Browser/0 rated).
+        other_id = ("y" if ident[0] == "x" else "x") + ident[1:]  # always a different id
         tampered = await client.post(
             f"/s/{org.counter}", data=form_data(key="tampered-abcdef"),
-            headers={"cookie": f"sl_d=x{ident[1:]}.{mac}", "user-agent": "Browser/0"})
+            headers={"cookie": f"sl_d={other_id}.{mac}", "user-agent": "Browser/0"})
         unsigned = await client.post(
             f"/s/{org.counter}", data=form_data(key="unsigned-abcdef"),
             headers={"cookie": f"sl_d={ident}", "user-agent": "Browser/0"})
