@@ -11,6 +11,7 @@ from feedback.accounts.scope import Scope
 from feedback.clock import WITA
 from feedback.comments import listing
 from feedback.engine import is_sqlite, transaction
+from feedback.org import scoped
 from feedback.performance.periods import custom, parse
 from feedback.survey.skm import current_questionnaire_id
 from feedback.tables import Counter, Response, Unit
@@ -106,11 +107,11 @@ async def test_scope_and_roles(org):
     march = parse("2026-03")
     # another unit's comments: not found, like an unknown unit
     mine = Scope("unit", unit_id=org.unit_id, agency_id=row["agency"])
-    with pytest.raises(listing.NotFound):
+    with pytest.raises(scoped.NotFound):
         await listing.unit_comments(mine, other["code"], march)
-    with pytest.raises(listing.NotFound):
+    with pytest.raises(scoped.NotFound):
         await listing.unit_comments(mine, "no-such-unit", march)
-    with pytest.raises(listing.NotFound):
+    with pytest.raises(scoped.NotFound):
         await listing.unit_comments(Scope("agency", agency_id=row["agency"] + 1000),
                                     org.unit_code, march)
     for scope in (Scope("agency", agency_id=row["agency"]), Scope("city")):
@@ -119,7 +120,7 @@ async def test_scope_and_roles(org):
     # officers (even of this unit's counter) and admins never read comments
     for scope in (Scope("officer", counter_id=org.counter_id, unit_id=org.unit_id,
                         agency_id=row["agency"]), Scope("admin")):
-        with pytest.raises(listing.NotAllowed):
+        with pytest.raises(scoped.NotAllowed):
             await listing.unit_comments(scope, org.unit_code, march)
 
 

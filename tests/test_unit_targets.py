@@ -11,6 +11,7 @@ import pytest
 from feedback.accounts import audit
 from feedback.accounts.audit import Actor
 from feedback.accounts.scope import Scope
+from feedback.org import scoped
 from feedback.performance import unit_targets as targets
 from feedback.performance.decomposition import decompose
 from feedback.performance.kpis import store_kpis
@@ -68,11 +69,11 @@ async def test_reading_targets_with_scores_and_pillar(org):
     assert (await targets.unit_targets(s["agency"], org.unit_code, S1)).can_edit is False
     assert (await targets.unit_targets(s["city"], org.unit_code, S1)).can_edit
     for role in ("officer", "admin"):
-        with pytest.raises(targets.NotAllowed):
+        with pytest.raises(scoped.NotAllowed):
             await targets.unit_targets(s[role], org.unit_code, S1)
-    with pytest.raises(targets.NotFound):
+    with pytest.raises(scoped.NotFound):
         await targets.unit_targets(s["unit"], "pkm-oebobo", S1)
-    with pytest.raises(targets.NotFound):
+    with pytest.raises(scoped.NotFound):
         await targets.unit_targets(s["other_agency"], org.unit_code, S1)
     with pytest.raises(ValueError):
         await targets.unit_targets(s["unit"], org.unit_code, custom(S1.first, S1.last))
@@ -163,13 +164,13 @@ async def test_who_may_enter_actuals(org):
     s = await scopes(org)
     before = await _state()
     for role in ("agency", "officer", "admin"):
-        with pytest.raises(targets.NotAllowed):
+        with pytest.raises(scoped.NotAllowed):
             await targets.enter_actuals(s[role], org.unit_code, S1, {"imunisasi": "93"},
                                         ACTOR, NOW)
-    with pytest.raises(targets.NotFound):  # another unit: not found, even for editors
+    with pytest.raises(scoped.NotFound):  # another unit: not found, even for editors
         await targets.enter_actuals(s["unit"], "pkm-oebobo", S1, {"imunisasi": "93"},
                                     ACTOR, NOW)
-    with pytest.raises(targets.NotFound):
+    with pytest.raises(scoped.NotFound):
         await targets.enter_actuals(s["other_agency"], org.unit_code, S1,
                                     {"imunisasi": "93"}, ACTOR, NOW)
     assert await _state() == before

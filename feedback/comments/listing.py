@@ -25,21 +25,14 @@ from feedback.accounts.scope import Scope
 from feedback.clock import WITA
 from feedback.comments.masking import MARKERS_ID, mask
 from feedback.engine import is_sqlite
+from feedback.org.scoped import visible_unit
 from feedback.performance.periods import Period
-from feedback.tables import Response, Unit
+from feedback.tables import Response
 from scoring.ikm import ELEMENTS
 
 READERS = ("unit", "agency", "city")
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
-
-
-class NotFound(LookupError):
-    """The unit does not exist or is outside the viewer's scope (indistinguishable)."""
-
-
-class NotAllowed(PermissionError):
-    """The viewer's role never reads comments (officer, admin)."""
 
 
 @dataclass(frozen=True)
@@ -64,17 +57,6 @@ class CommentPage:
     @property
     def has_previous(self) -> bool:
         return self.page > 1
-
-
-async def visible_unit(scope: Scope, unit_code: str) -> dict[str, Any]:
-    """The unit row (id, code, name, agency) if the scope may read its comments."""
-    if scope.role not in READERS:
-        raise NotAllowed(scope.role)
-    row = await Unit.select(Unit.id, Unit.code, Unit.name, Unit.agency).where(
-        Unit.code == unit_code).first()
-    if row is None or not scope.can_see_unit(row["id"], row["agency"]):
-        raise NotFound(unit_code)
-    return row
 
 
 def _bounds(period: Period | None) -> tuple[datetime, datetime] | None:
@@ -109,7 +91,7 @@ async def unit_comments(scope: Scope, unit_code: str, period: Period | None, *,
     given ratings (e.g. `waktu`, (1, 2)). Raises NotAllowed for roles that never read
     comments, NotFound for an unknown unit or one outside the scope, ValueError for an
     unknown element, a rating outside 1–4 or a page outside its bounds."""
-    unit = await visible_unit(scope, unit_code)
+    unit = await visible_unit(scope, unit_code, READERS)
     if element is not None and element not in ELEMENTS:
         raise ValueError(f"unknown element {element!r}")
     ratings = sorted(set(rating or ()))

@@ -375,7 +375,6 @@ def check_rows(
     (case and spacing ignored) to unit codes. Rows dated after `now` are rejected."""
     now = datetime.now(UTC) if now is None else now.astimezone(UTC)
     index = sheet.index()
-    unnamed = [i for i, name in enumerate(sheet.header) if not name]
     width = len(sheet.header)
     col = {name: index.get(name) for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
     element_cols = [(e, index[e]) for e in ELEMENTS]
@@ -416,14 +415,8 @@ def check_rows(
                       ("occupation", at["occupation"], occupation))
 
     for number, cells in sheet.rows:
-        errors: list[tuple[str, str]] = []
-        for i in unnamed:
-            if i < len(cells) and not _is_empty(cells[i]):
-                errors.append((f"column {i + 1}", "has a value but no header"))
-        if len(cells) > width:
-            errors.append((f"column {width + 1}", f"row has {len(cells)} cells but the header "
-                                                  f"has only {width} columns"))
-            cells = cells[:width]
+        errors = sheet.shape_errors(cells)
+        cells = cells[:width]
         cells = cells + (None,) * (width + 1 - len(cells))
 
         unit_text = _text(cells[i_unit])

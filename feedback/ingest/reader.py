@@ -90,6 +90,18 @@ class Sheet:
     def index(self) -> dict[str, int]:
         return {name: i for i, name in enumerate(self.header) if name}
 
+    def shape_errors(self, cells: Sequence[Any]) -> list[tuple[str, str]]:
+        """(column, reason) for a data row that does not fit the header: a value under a
+        column without a name, or more cells than the header has columns."""
+        width = len(self.header)
+        errors = [(f"column {i + 1}", "has a value but no header")
+                  for i, name in enumerate(self.header)
+                  if not name and i < len(cells) and not is_empty(cells[i])]
+        if len(cells) > width:
+            errors.append((f"column {width + 1}", f"row has {len(cells)} cells but the header "
+                                                  f"has only {width} columns"))
+        return errors
+
     def records(self) -> Iterator[tuple[int, dict[str, str]]]:
         """(row number, {column: cell text}) for every data row, named columns only."""
         columns = [(name, i) for i, name in enumerate(self.header) if name]

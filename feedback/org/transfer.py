@@ -47,7 +47,7 @@ from os import PathLike
 from typing import Any
 
 from feedback.engine import transaction
-from feedback.ingest.reader import Rejection, Sheet, cell_text, is_empty, read_table, shown
+from feedback.ingest.reader import Rejection, Sheet, cell_text, read_table, shown
 from feedback.org.codes import COUNTER_CODE, new_counter_code, new_counter_secret
 from feedback.org.hours import HoursError, parse_hours
 from feedback.tables import Agency, Counter, Service, Unit
@@ -240,20 +240,12 @@ def _check_row(number: int, cells: dict[str, str], present: set[str]) -> _Row:
 
 def _check_sheet(sheet: Sheet) -> tuple[list[_Row], list[Rejection]]:
     present = set(sheet.header) - {""}
-    unnamed = [i for i, name in enumerate(sheet.header) if not name]
-    width = len(sheet.header)
     rows: list[_Row] = []
     rejections: list[Rejection] = []
     named = [(name, i) for i, name in enumerate(sheet.header) if name]
     for number, raw in sheet.rows:
         cells = {name: cell_text(raw[i]) if i < len(raw) else "" for name, i in named}
-        errors: list[tuple[str, str]] = []
-        for i in unnamed:
-            if i < len(raw) and not is_empty(raw[i]):
-                errors.append((f"column {i + 1}", "has a value but no header"))
-        if len(raw) > width:
-            errors.append((f"column {width + 1}", f"row has {len(raw)} cells but the header "
-                                                  f"has only {width} columns"))
+        errors = sheet.shape_errors(raw)
         try:
             row = _check_row(number, cells, present)
         except _RowErrors as exc:

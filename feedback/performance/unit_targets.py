@@ -28,8 +28,9 @@ from feedback.accounts.audit import Actor, record
 from feedback.accounts.scope import Scope
 from feedback.clock import WITA
 from feedback.engine import transaction
+from feedback.org.scoped import NotAllowed, visible_unit
 from feedback.performance.periods import Period
-from feedback.tables import IndicatorAudit, IndicatorValue, Unit
+from feedback.tables import IndicatorAudit, IndicatorValue
 from scoring.inputs import Kpi
 from scoring.targets import indicator_score, kpi_pillar
 
@@ -40,14 +41,6 @@ MAX_TIMES_TARGET = 100  # an actual above 100 × its target is taken for a typin
 MAX_TEXT = 30
 AUDIT_ACTION = "kpi_actual"
 AUDIT_OBJECT = "indicator_value"
-
-
-class NotFound(LookupError):
-    """The unit does not exist or is outside the viewer's scope (indistinguishable)."""
-
-
-class NotAllowed(PermissionError):
-    """The viewer's role may not do this (see the module docstring)."""
 
 
 class Conflict(RuntimeError):
@@ -114,16 +107,6 @@ def _check_period(period: Period) -> None:
         raise ValueError("targets are set per year, semester, quarter or month")
 
 
-async def _unit(scope: Scope, unit_code: str) -> dict[str, Any]:
-    if scope.role not in READERS:
-        raise NotAllowed(scope.role)
-    row = await Unit.select(Unit.id, Unit.code, Unit.name, Unit.agency).where(
-        Unit.code == unit_code).first()
-    if row is None or not scope.can_see_unit(row["id"], row["agency"]):
-        raise NotFound(unit_code)
-    return row
-
-
 async def _values(unit_id: int, period: Period) -> list[dict[str, Any]]:
     rows = await IndicatorValue.select(
         IndicatorValue.id, IndicatorValue.target, IndicatorValue.actual,
@@ -157,7 +140,7 @@ async def unit_targets(scope: Scope, unit_code: str, period: Period,
                        history_limit: int = 50) -> UnitTargets:
     """The unit's indicators for `period` with target, actual, score and the KPI pillar, and
     the newest changes (at most `history_limit`)."""
-    unit = await _unit(scope, unit_code)
+    unit = await visible_unit(scope, unit_code, READERS)
     _check_period(period)
     values = await _values(unit["id"], period)
     kpis = [Kpi(unit=unit["code"], indicator=v["indicator.code"], target=v["target"],
@@ -232,9 +215,9 @@ async def enter_actuals(scope: Scope, unit_code: str, period: Period,
     invalid value raises EntryRefused with every error, and nothing is written. Returns the
     changes (indicator, old, new); an unchanged value writes nothing."""
     if scope.role not in EDITORS:
-        await _unit(scope, unit_code)  # 404 before 403 for another scope's unit
+        await visible_unit(scope, unit_code, READERS)  # 404 before 403 for another scope's unit
         raise NotAllowed(scope.role)
-    unit = await _unit(scope, unit_code)
+    unit = await visible_unit(scope, unit_code, READERS)
     _check_period(period)
     now = now or datetime.now(UTC)
     values = {v["indicator.code"]: v for v in await _values(unit["id"], period)}

@@ -37,6 +37,7 @@ from app.web.staff.errors import staff_message
 from app.web.staff.page import staff_context, staff_lang
 from feedback.accounts.audit import Actor
 from feedback.comments import listing
+from feedback.org import scoped
 from feedback.performance import dashboard_reads, unit_targets
 from feedback.performance.decomposition import Decomposition, decompose
 from feedback.performance.periods import Period
@@ -247,9 +248,9 @@ class UnitPagesController(Controller):
             found = await listing.unit_comments(
                 request.user.scope, unit, period, element=element, rating=ratings or None,
                 page=page, per_page=PER_PAGE, markers=comment_markers(lang))
-        except listing.NotFound as exc:
+        except scoped.NotFound as exc:
             raise NotFoundException() from exc
-        except listing.NotAllowed as exc:
+        except scoped.NotAllowed as exc:
             raise PermissionDeniedException("role") from exc
         names = element_names(lang)
         return Template("staff/unit_comments.html", context=staff_context(
@@ -269,9 +270,9 @@ class UnitPagesController(Controller):
         _ = i18n.gettext(lang)
         try:
             t = await unit_targets.unit_targets(request.user.scope, unit, period)
-        except unit_targets.NotFound as exc:
+        except scoped.NotFound as exc:
             raise NotFoundException() from exc
-        except unit_targets.NotAllowed as exc:
+        except scoped.NotAllowed as exc:
             raise PermissionDeniedException("role") from exc
         result = await period_result(request, period)
         names = element_names(lang)
@@ -327,9 +328,9 @@ class UnitPagesController(Controller):
         actor = Actor(email=user.email, id=user.id)
         try:
             changes = await unit_targets.enter_actuals(user.scope, unit, period, typed, actor)
-        except unit_targets.NotFound as exc:
+        except scoped.NotFound as exc:
             raise NotFoundException() from exc
-        except unit_targets.NotAllowed as exc:
+        except scoped.NotAllowed as exc:
             raise PermissionDeniedException("role") from exc
         except unit_targets.Conflict:
             return staff_message(request, lang, _("Someone else changed these values"),
