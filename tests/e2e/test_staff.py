@@ -106,3 +106,30 @@ def test_admin_creates_an_account_that_can_sign_in(pages, server: Server) -> Non
     other = pages.new(viewport=TABLET)
     sign_in(other, "kepala.baru@demo.suara.id", "sandi sementara 123")
     assert path_of(other, server.base) == "/staf/dinas/dinkes"
+
+
+def test_own_password_page(pages, server: Server, axe) -> None:
+    """The password page in Chromium: a wrong current password is refused with a message
+    tied to the field, nothing changes (the same password still signs in), axe-core clean
+    before and after, and no request leaves the server."""
+    email, password = server.accounts["city"]
+    page = pages.new(viewport=TABLET)
+    sign_in(page, email, password)
+    response = page.goto("/staf/akun/sandi")
+    assert response is not None and response.status == 200
+    axe(page)
+    page.locator("#current").fill("not the current password")
+    page.locator("#new").fill("a brand new password")
+    page.locator("#again").fill("a brand new password")
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.get_by_role("button", name="Ganti kata sandi").click()
+    assert posted.value.status == 422
+    page.wait_for_load_state()
+    assert page.locator("#pw-error").inner_text() == "Kata sandi saat ini tidak benar."
+    assert page.locator("#current").get_attribute("aria-describedby") == "pw-error"
+    axe(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Keluar").click()
+    sign_in(page, email, password)  # unchanged
+    assert path_of(page, server.base) == "/staf/kota"
+    assert all(url.startswith(server.base) for url in pages.requests), pages.requests
