@@ -4,13 +4,18 @@ The matrices live beside the pages they test (tests/test_staff_admin.py for the 
 tests/test_dashboards.py for the dashboards, tests/test_unit_pages.py for comments and
 targets); this test keeps them complete: a `/staf` route added without a row for every role
 fails here. It also holds the matrix of the one route none of them owns (the own-password
-page), and names the only public staff route (the sign-in page)."""
+page), and names the only public staff route (the sign-in page). A newer page's test module
+declares the routes its matrix exercises as `COVERED_ROUTES`."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 
 import pytest
+
+import tests
 
 from tests import test_dashboards, test_staff_admin, test_unit_pages
 from tests.staff_support import PASSWORD, make_all_roles, signed_in_as
@@ -28,6 +33,12 @@ def _covered() -> set[tuple[str, str]]:
     out |= {("POST", test_unit_pages.ROUTES[name])
             for name in test_unit_pages.EXPECTED_POST["unit"]}
     out |= {(method, "/staf/akun/sandi") for method in ("GET", "POST")}
+    # Other matrices: any test module may declare the (method, concrete path) pairs its
+    # role × route matrix exercises as COVERED_ROUTES.
+    for info in pkgutil.iter_modules(tests.__path__):
+        if info.name.startswith("test_"):
+            module = importlib.import_module(f"tests.{info.name}")
+            out |= set(getattr(module, "COVERED_ROUTES", ()))
     return out
 
 
