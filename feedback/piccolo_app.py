@@ -7,8 +7,14 @@ CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 APP_CONFIG = AppConfig(
     app_name="feedback",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=table_finder(modules=["feedback.tables", "feedback.accounts.tables"],
-                               exclude_imported=True),
+    table_classes=table_finder(
+        modules=[
+            "feedback.tables",
+            "feedback.accounts.tables",
+            "feedback.performance.snapshot_tables",
+        ],
+        exclude_imported=True,
+    ),
     migration_dependencies=[],
     commands=[],
 )

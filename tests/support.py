@@ -10,6 +10,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from feedback.accounts.tables import SignInThrottle, StaffSession, StaffUser
 from feedback.org.counters import clear_counter_cache
+from feedback.performance.snapshot_tables import PeriodUnlock, ScoreSnapshot
 from feedback.setup import migrate
 from feedback.tables import (
     Agency,
@@ -53,7 +54,32 @@ async def wipe_rows() -> None:
                   IndicatorAudit, IndicatorValue, Indicator, Counter, Service, Unit, Agency,
                   ImportSource):
         await table.delete(force=True)
+    await PeriodUnlock.delete(force=True)
+    await wipe_snapshots()
     clear_counter_cache()
+
+
+async def wipe_snapshots() -> None:
+    """Published snapshots are append-only (triggers refuse DELETE); a test run wipes them
+    by lifting the trigger for the moment, so that every test starts unpublished."""
+    from importlib import import_module
+
+    migration = import_module("feedback.piccolo_migrations.feedback_2026_11_30t14_00_30_000000")
+    engine = ScoreSnapshot._meta.db
+    if isinstance(engine, PostgresEngine):
+        await engine.run_ddl(
+            "ALTER TABLE score_snapshot DISABLE TRIGGER score_snapshot_append_only")
+        try:
+            await ScoreSnapshot.delete(force=True)
+        finally:
+            await engine.run_ddl(
+                "ALTER TABLE score_snapshot ENABLE TRIGGER score_snapshot_append_only")
+        return
+    await engine.run_ddl("DROP TRIGGER score_snapshot_no_delete")
+    try:
+        await ScoreSnapshot.delete(force=True)
+    finally:
+        await engine.run_ddl(migration.SQLITE_TRIGGERS[1])
 
 
 @dataclass
@@ -124,3 +150,20 @@ class _Client:
 
 def make_client(**overrides) -> _Client:
     return _Client(**overrides)
+
+
+async def store_answers(counter_code: str, answers_list: list[dict], when, channel: str = "kiosk",
+                        comment: str | None = None) -> None:
+    """Store counted responses at a counter through the one submit path (no limits apply
+    to a kiosk), all at `when` (aware UTC)."""
+    from feedback.org.counters import load_counter
+    from feedback.survey import submit as submission
+    from feedback.survey.validate import validate
+
+    counter = await load_counter(counter_code)
+    for i, answers in enumerate(answers_list):
+        body = dict(answers) if comment is None else {**answers, "comment": comment}
+        await submission.store_one(submission.Pending(
+            counter=counter, draft=validate(counter, body), channel=channel,
+            lang="id", submission_key=f"t-{counter_code}-{when.isoformat()}-{i}", now=when),
+            submission.Policy())

@@ -86,6 +86,12 @@ async def engine_inputs(period: Period) -> tuple[list[UnitData], list[Kpi]]:
 async def score_period(period: Period, params: Parameters) -> ScoreResult:
     """The engine's result (SCORING.md section 5) for a period, with the period set."""
     units, kpis = await engine_inputs(period)
+    return await score_inputs(period, units, kpis, params)
+
+
+async def score_inputs(period: Period, units: list[UnitData], kpis: list[Kpi],
+                       params: Parameters) -> ScoreResult:
+    """The engine's result for inputs read by `engine_inputs`, with the period set."""
     # The bootstrap is CPU work: keep the event loop free for other requests.
     result = await asyncio.to_thread(score, units, kpis, params)
     return msgspec.structs.replace(result, period=PeriodInfo(
