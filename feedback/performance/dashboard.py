@@ -238,8 +238,11 @@ def _points(days: dict[date, reads.Tally], first: date, last: date) -> tuple[Mon
     return tuple(points)
 
 
-async def _figures(unit_ids: list[int], period: Period, volume: int | None,
-                   ) -> tuple[Official, Trend]:
+async def pooled_figures(unit_ids: list[int], period: Period, volume: int | None,
+                         ) -> tuple[Official, Trend]:
+    """The official IKM over the pooled counted responses of `unit_ids` in the period, and
+    its monthly trend: what the unit and agency dashboards show (and the SKM report of an
+    agency or the city, feedback.reports)."""
     days = await reads.daily(unit_ids, period.first, period.last)
     official = _official(reads.total(days, period.first, period.last), volume)
     first, last = _year_earlier(period.first), _year_earlier(period.last)
@@ -301,7 +304,8 @@ async def unit_dashboard(scope: Scope, unit_code: str, period: Period, *, min_gr
         raise NotFound("unit", unit_code)
     info = UnitInfo(row["id"], row["code"], row["name"], row["peer_group"],
                     row["agency.code"], row["agency.name"])
-    official, trend = await _figures([info.id], period, _volume(row["monthly_volume"], period))
+    official, trend = await pooled_figures([info.id], period,
+                                           _volume(row["monthly_volume"], period))
     result = await reads.period_result(period, cache)
     counters = await reads.unit_counters(info.id)
     within = groups.span(period, today or _today())
@@ -330,7 +334,7 @@ async def agency_dashboard(scope: Scope, agency_code: str, period: Period, *, mi
     volumes = [_volume(u["monthly_volume"], period) for u in units]
     volume = sum(v for v in volumes if v is not None) if any(
         v is not None for v in volumes) else None
-    official, trend = await _figures([u["id"] for u in units], period, volume)
+    official, trend = await pooled_figures([u["id"] for u in units], period, volume)
     result = await reads.period_result(period, cache)
     rows = []
     for u in units:
