@@ -1,0 +1,1 @@
+"""Complaints (cases) on SP4N-LAPOR! clocks and follow-up plans (RTL)."""
