@@ -26,6 +26,7 @@ from app.web.apidoc import ErrorOut, HealthOut, validation_fields
 from app.web.citizen import CitizenController, not_found_page
 from app.web.docs import OfflineSwaggerPlugin, swagger_init
 from app.web.page import page_context
+from app.web.public import PUBLIC_ROUTES
 from app.web.qr_routes import QrController
 from app.web.scores_api import ScoresController, new_score_cache
 from app.web.security import security_headers
@@ -241,7 +242,7 @@ def create_app(
     app = Litestar(
         route_handlers=[
             CitizenController, ApiController, ScoresController, QrController, live, health,
-            favicon, kiosk_js, kiosk_sw, docs_assets, swagger_init, *STAFF_ROUTES,
+            favicon, kiosk_js, kiosk_sw, docs_assets, swagger_init, *STAFF_ROUTES, *PUBLIC_ROUTES,
         ],
         # Sessions and CSRF apply to /staf paths only (citizen pages and the API get none).
         middleware=staff["middleware"],
