@@ -12,6 +12,7 @@ APP_CONFIG = AppConfig(
             "feedback.tables",
             "feedback.accounts.tables",
             "feedback.performance.snapshot_tables",
+            "feedback.performance.predicate_tables",
         ],
         exclude_imported=True,
     ),

@@ -27,6 +27,7 @@ from app.web.staff import charts
 from app.web.staff.auth import StaffPrincipal, roles
 from app.web.staff.errors import staff_message
 from app.web.staff.page import STATIC, staff_context, staff_lang
+from app.web.staff.predicate import agency_advice, unit_advice
 from app.web.staff.unit_pages import comment_markers
 from feedback.clock import wita_day
 from feedback.comments.listing import latest_comments
@@ -258,6 +259,7 @@ class DashboardController(Controller):
             [m.n for m in board.trend.months], _min_group(request))
         return Template("staff/unit.html", context=staff_context(
             request, lang, board=board, **helpers, comments=comments, public_withheld=withheld,
+            predicate=await unit_advice(board, lang),
             min_group_minus_one=_min_group(request) - 1,
             charts=_charts(board.official, board.trend, lang, helpers["element_names"], _),
             comments_url=f"/staf/unit/{board.unit.code}/komentar",
@@ -279,7 +281,7 @@ class DashboardController(Controller):
         helpers = _helpers(request, lang, period)
         _ = i18n.gettext(lang)
         return Template("staff/agency.html", context=staff_context(
-            request, lang, board=board, **helpers,
+            request, lang, board=board, **helpers, predicate=await agency_advice(board, lang),
             charts=_charts(board.official, board.trend, lang, helpers["element_names"], _)))
 
     @get("/loket/{counter:str}", guards=[roles("officer", "unit", "agency", "city")])
