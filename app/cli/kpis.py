@@ -14,6 +14,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     from app.cli.score import InputError, read_kpis
     from feedback.performance.kpis import store_kpis
     from feedback.performance.periods import parse
+    from feedback.performance.target_lock import PeriodLocked
     from feedback.tables import Unit
 
     try:
@@ -30,7 +31,12 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         except (InputError, OSError, UnicodeDecodeError) as exc:
             console.print(f"[red]{exc}[/red]")
             return 2
-        report = await store_kpis(period, kpis, args.by, datetime.now(UTC))
+        try:
+            report = await store_kpis(period, kpis, args.by, datetime.now(UTC))
+        except PeriodLocked as exc:
+            console.print(f"[red]suara kpis: {exc}. Nothing was stored.[/red]",
+                          highlight=False, soft_wrap=True)
+            return 2
         console.print(f"{period}: {report.created} new, {report.changed} changed (audited), "
                       f"{report.unchanged} unchanged indicator values.")
         return 0

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from feedback.engine import transaction
+from feedback.performance.target_lock import ensure_unlocked
 from feedback.tables import Indicator, IndicatorAudit, IndicatorValue, Unit
 from scoring.inputs import Kpi
 
@@ -28,13 +29,16 @@ async def store_kpis(period: str, kpis: Sequence[Kpi], changed_by: str,
                      now: datetime) -> KpiReport:
     """Create or update each unit's indicators and their target/actual for `period`, in one
     transaction. Direction and weight belong to the indicator; target and actual to the
-    period. Every change of a stored target or actual writes an audit row."""
+    period. Every change of a stored target or actual writes an audit row. A published
+    (locked) period is refused with target_lock.PeriodLocked, and so is a change of the
+    direction or weight of an indicator that has values in a locked period."""
     unit_ids = {u["code"]: u["id"] for u in await Unit.select(Unit.id, Unit.code)}
     unknown = sorted({k.unit for k in kpis} - set(unit_ids))
     if unknown:
         raise UnknownUnits(unknown)
     created = changed = unchanged = 0
     async with transaction():
+        await ensure_unlocked(period)
         for kpi in kpis:
             unit_id = unit_ids[kpi.unit]
             indicator = await Indicator.objects().get(
@@ -44,6 +48,9 @@ async def store_kpis(period: str, kpis: Sequence[Kpi], changed_by: str,
                                       direction=kpi.direction, weight=kpi.weight)
                 await indicator.save()
             elif (indicator.direction, indicator.weight) != (kpi.direction, kpi.weight):
+                for other in await IndicatorValue.select(IndicatorValue.period).where(
+                        IndicatorValue.indicator == indicator.id):
+                    await ensure_unlocked(other["period"])
                 indicator.direction, indicator.weight = kpi.direction, kpi.weight
                 await indicator.save()
             value = await IndicatorValue.objects().get(

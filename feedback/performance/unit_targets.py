@@ -12,7 +12,9 @@ Targets, directions and weights come from `suara kpis`; here only actuals change
 changed actual writes one IndicatorAudit row (who, when, old → new) and one row in the
 staff audit log, in the same transaction; an unchanged value writes nothing. A value
 changed by someone else since the form was read (compare-and-set on the old value) makes
-the whole save a Conflict: nothing is written.
+the whole save a Conflict: nothing is written. While the period is published and locked
+(feedback.performance.target_lock), nobody edits: the page shows it locked and a save
+raises PeriodLocked.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from feedback.clock import WITA
 from feedback.engine import transaction
 from feedback.org.scoped import NotAllowed, visible_unit
 from feedback.performance.periods import Period
+from feedback.performance.snapshots import SnapshotInfo
+from feedback.performance.target_lock import ensure_unlocked, lock_of
 from feedback.tables import IndicatorAudit, IndicatorValue
 from scoring.inputs import Kpi
 from scoring.targets import indicator_score, kpi_pillar
@@ -95,7 +99,8 @@ class UnitTargets:
     kpi: float | None  # K_u (LKjIP achievement pillar), None below 50% coverage
     coverage: float | None
     history: tuple[HistoryRow, ...]
-    can_edit: bool
+    can_edit: bool  # the role edits and the period is not locked
+    locked: SnapshotInfo | None = None  # the published version locking the period
 
 
 def can_edit(scope: Scope) -> bool:
@@ -172,10 +177,11 @@ async def unit_targets(scope: Scope, unit_code: str, period: Period,
                 changed_at=_as_wita(h["changed_at"]), changed_by=h["changed_by"],
                 indicator=names[h["indicator_value"]], field=h["field"],
                 old=h["old_value"], new=h["new_value"]))
+    locked = await lock_of(period.key)
     return UnitTargets(
         unit_id=unit["id"], unit_code=unit["code"], unit_name=unit["name"],
         period_key=period.key, rows=rows, kpi=pillar.value, coverage=pillar.coverage,
-        history=tuple(history), can_edit=can_edit(scope),
+        history=tuple(history), can_edit=can_edit(scope) and locked is None, locked=locked,
     )
 
 
@@ -212,13 +218,15 @@ async def enter_actuals(scope: Scope, unit_code: str, period: Period,
                                                                    float | None]]:
     """Store the actuals typed for the unit's indicators in `period` (indicator code → text;
     indicators left out keep their value; blank clears an actual). All or nothing: any
-    invalid value raises EntryRefused with every error, and nothing is written. Returns the
-    changes (indicator, old, new); an unchanged value writes nothing."""
+    invalid value raises EntryRefused with every error, and nothing is written; a locked
+    period raises PeriodLocked. Returns the changes (indicator, old, new); an unchanged
+    value writes nothing."""
     if scope.role not in EDITORS:
         await visible_unit(scope, unit_code, READERS)  # 404 before 403 for another scope's unit
         raise NotAllowed(scope.role)
     unit = await visible_unit(scope, unit_code, READERS)
     _check_period(period)
+    await ensure_unlocked(period.key)
     now = now or datetime.now(UTC)
     values = {v["indicator.code"]: v for v in await _values(unit["id"], period)}
     errors: list[EntryError] = []
@@ -245,6 +253,7 @@ async def enter_actuals(scope: Scope, unit_code: str, period: Period,
     if not changes:
         return []
     async with transaction():
+        await ensure_unlocked(period.key)
         for code, old, new in changes:
             value_id = values[code]["id"]
             same = (IndicatorValue.actual.is_null() if old is None

@@ -8,10 +8,11 @@ from app.web.staff.admin import AdminUsersController
 from app.web.staff.city import CityController
 from app.web.staff.dashboards import DashboardController
 from app.web.staff.predicate import PredicateController
+from app.web.staff.publishing import PublishingController
 from app.web.staff.reports import ReportController
 from app.web.staff.signin import SignInController
 from app.web.staff.unit_pages import UnitPagesController
 
 STAFF_ROUTES = [SignInController, DashboardController, AdminUsersController, CityController,
-                UnitPagesController, AccountController,
-                PredicateController, ReportController]
+                UnitPagesController, AccountController, PredicateController,
+                PublishingController, ReportController]

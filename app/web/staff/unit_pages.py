@@ -41,6 +41,7 @@ from feedback.org import scoped
 from feedback.performance import dashboard_reads, unit_targets
 from feedback.performance.decomposition import Decomposition, decompose
 from feedback.performance.periods import Period
+from feedback.performance.target_lock import PeriodLocked
 from scoring.ikm import ELEMENTS
 from scoring.result import ScoreResult
 
@@ -58,6 +59,11 @@ ENTRY_MESSAGES = {
                              "check the value."),
     "unknown": N_("This indicator has no target for this period."),
 }
+
+
+LOCKED = N_("%(period)s is published (version %(version)s) and its targets and actuals are "
+           "locked. A city government user can unlock them, with a reason, on the "
+           "Publishing page.")
 
 
 class PageError(ValueError):
@@ -292,6 +298,8 @@ class UnitPagesController(Controller):
             row_index={r.code: i for i, r in enumerate(t.rows, start=1)},
             dashboard_url=f"/staf/unit/{t.unit_code}",
             comments_url=f"/staf/unit/{t.unit_code}/komentar",
+            locked_message=None if t.locked is None else _(
+                LOCKED, period=_dash().period_label(period, _), version=t.locked.version),
             **_period_context(period, _)), status_code=status)
 
     @get("/{unit:str}/kinerja", guards=[roles("unit", "agency", "city")])
@@ -332,6 +340,9 @@ class UnitPagesController(Controller):
             raise NotFoundException() from exc
         except scoped.NotAllowed as exc:
             raise PermissionDeniedException("role") from exc
+        except PeriodLocked as exc:
+            return staff_message(request, lang, _("The period is locked"), _(
+                LOCKED, period=_dash().period_label(period, _), version=exc.version), 409)
         except unit_targets.Conflict:
             return staff_message(request, lang, _("Someone else changed these values"),
                                  _("An actual was changed by someone else while you were "
