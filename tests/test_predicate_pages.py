@@ -20,6 +20,7 @@ from feedback.performance.kpis import store_kpis
 from feedback.performance.predicate_tables import PredicateThresholds
 from feedback.performance.scores import score_period
 from feedback.tables import Agency, Counter, Unit
+from scoring.ikm import round_half_up
 from scoring.inputs import Kpi, Parameters
 from scoring.predicate import (
     DEFAULT_THRESHOLDS,
@@ -45,7 +46,8 @@ async def fresh(city):  # noqa: F811
 
 
 def predicate_of(html: str) -> str | None:
-    found = re.search(r'<p id="predicate">.*?<data value="([^"]+)"', html, re.S)
+    found = re.search(r'<p id="predicate">.*?<data id="predicate-code" value="([^"]+)"', html,
+                      re.S)
     return found.group(1) if found else None
 
 
@@ -94,6 +96,9 @@ async def test_unit_box_equals_the_mapping_of_the_engines_index(fresh):
                 continue
             expected = organisational_predicate(unit.index, DEFAULT_THRESHOLDS)
             assert predicate_of(html) == expected, unit.unit
+            rounded = round_half_up(unit.index, 2)
+            assert float(_box_data(html, "predicate-index")) == rounded
+            assert f">{rounded:.2f}</data>".replace(".", ",") in _box(html)
             assert float(data(html, "index")) == unit.index
             assert len(limits_of(html)) == len(DISTRIBUTION_LIMITS[expected])
             assert ('id="predicate-provisional"' in html) == (unit.status == "provisional")
@@ -198,6 +203,12 @@ async def _dinkes() -> int:
     return (await Agency.select(Agency.id).where(Agency.code == "dinkes").first())["id"]
 
 
+def _box_data(html: str, element_id: str) -> str:
+    found = re.search(rf'<data id="{element_id}" value="([^"]+)"', _box(html))
+    assert found, element_id
+    return found.group(1)
+
+
 def _box(html: str) -> str:
     found = re.search(r'<section[^>]*id="predicate-box"[^>]*>(.*?)</section>', html, re.S)
     assert found, "no advisory box"
@@ -215,6 +226,8 @@ async def test_agency_box_equals_the_mapping_of_the_agency_index(fresh):
                 assert predicate_of(html) is None
             else:
                 assert predicate_of(html) == organisational_predicate(agency.index)
+                assert float(_box_data(html, "predicate-index")) == round_half_up(
+                    agency.index, 2)
         empty = (await client.get("/staf/dinas/dinkes?period=2024")).text
     assert any(a.index is not None for a in result.agencies)
     assert predicate_of(empty) is None

@@ -59,7 +59,7 @@ def test_city_changes_the_thresholds_and_the_unit_view_follows(pages, server: Se
     expected = next((code for code, bound in (("istimewa", 90), ("baik", 70),
                                                ("butuh_perbaikan", 50), ("kurang", 30))
                      if rounded > bound), "sangat_kurang")
-    assert box.locator("#predicate data").get_attribute("value") == expected
+    assert box.locator("#predicate-code").get_attribute("value") == expected
     assert box.locator("#predicate-limits li").count() >= 2
     axe(page)
 
@@ -96,8 +96,9 @@ def test_city_changes_the_thresholds_and_the_unit_view_follows(pages, server: Se
     axe(page)
     page.goto(f"/staf/unit/{unit['unit']}?period={year}")
     box = page.locator("#predicate-box")
-    assert box.locator("#predicate data").get_attribute("value") == "istimewa"
+    assert box.locator("#predicate-code").get_attribute("value") == "istimewa"
     assert box.locator("#predicate strong").inner_text() == "Istimewa"
+    assert float(box.locator("#predicate-index").get_attribute("value")) == rounded
     assert box.locator("#predicate-limits li").all_inner_texts() == [
         "Sangat Baik untuk sebagian besar pegawai", "Sangat Baik: paling banyak 70% pegawai"]
     shown = [float(v) for v in
@@ -108,7 +109,7 @@ def test_city_changes_the_thresholds_and_the_unit_view_follows(pages, server: Se
     phone = pages.new(PHONE)
     sign_in(phone, email, password)
     phone.goto(f"/staf/unit/{unit['unit']}?period={year}")
-    assert phone.locator("#predicate data").get_attribute("value") == "istimewa"
+    assert phone.locator("#predicate-code").get_attribute("value") == "istimewa"
     axe(phone)
 
     # Back to the defaults (the server is shared by the other browser tests).

@@ -59,6 +59,12 @@ def _num(value: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "id" else text
 
 
+def _index_text(value: float, lang: str) -> str:
+    """The index as compared: 2 decimals (87,10)."""
+    text = f"{value:.2f}"
+    return text.replace(".", ",") if lang == "id" else text
+
+
 def _pct(share: float) -> str:
     return f"{round(share * 100):d}%"
 
@@ -126,7 +132,8 @@ async def _advice(index: float | None, no_index: str | None, lang: str,
         return {**box, "advice": None, "no_index": no_index}
     advice = advise(index, thresholds)
     return {**box, "advice": advice, "no_index": None, "provisional": provisional,
-            "index_text": _num(advice.rounded, lang), "name": ORG_NAMES[advice.predicate],
+            "index_text": _index_text(advice.rounded, lang),
+            "name": ORG_NAMES[advice.predicate],
             "band": band_words(advice.predicate, thresholds, lang, _),
             "limits": [limit_words(x, _) for x in advice.limits]}
 
