@@ -202,7 +202,11 @@ async def test_city_publishes_from_the_page_and_sees_the_version(org):
         assert 'data-unlock="2026-S1"' in shown.text
         assert "Semester I 2026 sudah diterbitkan: versi 1" in shown.text
         assert "Masukannya tidak berubah sejak itu." in shown.text
-        # the published result is the live one (same parameters)
+        await store_answers(org.kiosk, [POOR] * 3, datetime(2026, 5, 4, 3, tzinfo=UTC))
+        changed = await client.get(f"{BASE}?period=2026-S1")
+        assert ("Masukannya telah berubah sejak itu (tanggapan, impor, atau target). "
+                "Menerbitkannya lagi membuat versi 2 dan memerlukan alasan.") in changed.text
+        # the published result is the live one of that moment (same parameters)
         snap = await snapshots.latest("2026-S1")
         assert publishing.status_counts(snap.result) == live
         # publishing again needs a reason (422, nothing written), in the user's language
@@ -346,6 +350,12 @@ async def test_page_without_data_and_bad_period(org):
         assert "Belum ada periode yang memiliki tanggapan" in page.text
         assert (await client.get(f"{BASE}?period=2026-S9")).status_code == 400
         assert (await client.get(f"{BASE}?period=2026-S1&published=7")).status_code == 200
+        await _data(org)
+        for key in ("2025", "2027", "2026-01-01..2026-03-31"):
+            page = await client.get(f"{BASE}?period={key}")
+            assert page.status_code == 200
+            assert f"{key} tidak dapat diterbitkan: pilih tahun" in page.text
+            assert 'id="live-counts"' not in page.text
 
 
 # Role × route matrix ---------------------------------------------------------------------
