@@ -151,7 +151,7 @@ def profile_sheet(c: ReportContent) -> Sheet:
         Column("pertanyaan", "Pertanyaan"), Column("kode", "Kode", width=0.6),
         Column("kategori", "Kategori", width=1.2), Column("jumlah", "Jumlah", width=0.6),
         Column("persen", "Persen", decimals=1, width=0.6),
-        Column("keterangan", "Keterangan", width=1.2)), tuple(rows))
+        Column("keterangan", "Keterangan", width=1.2, empty="")), tuple(rows))
 
 
 def element_sheet(c: ReportContent) -> Sheet:
@@ -205,7 +205,8 @@ def comparison_sheet(c: ReportContent) -> Sheet | None:
         Column("uraian", "Uraian", width=2.2), Column("kode", "Kode", width=0.8),
         Column("sebelumnya", cmp.label, decimals=3), Column("sekarang", c.period_label,
                                                              decimals=3),
-        Column("selisih", "Selisih", decimals=3)), tuple(rows))
+        Column("selisih", "Selisih", decimals=3)), tuple(rows),
+        row_decimals=(0, 2))  # n, then the IKM with 2 decimals; NRRs with 3
 
 
 def comment_sheet(c: ReportContent) -> Sheet | None:
