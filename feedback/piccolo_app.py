@@ -10,6 +10,7 @@ APP_CONFIG = AppConfig(
     table_classes=table_finder(
         modules=[
             "feedback.tables",
+            "feedback.comments.tables",
             "feedback.accounts.tables",
             "feedback.performance.snapshot_tables",
             "feedback.performance.predicate_tables",

@@ -9,6 +9,7 @@ from pathlib import Path
 from piccolo.engine.postgres import PostgresEngine
 
 from feedback.accounts.tables import SignInThrottle, StaffSession, StaffUser
+from feedback.comments.tables import CommentLabel, CommentRetrain
 from feedback.org.counters import clear_counter_cache
 from feedback.performance.snapshot_tables import PeriodUnlock, ScoreSnapshot
 from feedback.setup import migrate
@@ -48,7 +49,7 @@ async def reset_database(engine) -> None:
 async def wipe_rows() -> None:
     # Staff users first (they name counters, units and agencies); the audit log is
     # append-only and is never wiped: tests look at rows added after a mark.
-    for table in (StaffSession, SignInThrottle, StaffUser,
+    for table in (StaffSession, SignInThrottle, StaffUser, CommentLabel, CommentRetrain,
                   TicketToken, UnitMonthGroup, UnitDayGroup, UnitDayScore, UnitDayStats,
                   Response, DeviceSeen, RateWindow,
                   IndicatorAudit, IndicatorValue, Indicator, Counter, Service, Unit, Agency,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli import imports, kpis, org, printing, publish, report, score, serve, users
+from app.cli import comments, imports, kpis, org, printing, publish, report, score, serve, users
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_parser(sub)
     org.add_parsers(sub)
     users.add_parsers(sub)
+    comments.add_parsers(sub)
     report.add_parser(sub)
     publish.add_parser(sub)
     return parser
