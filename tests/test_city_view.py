@@ -510,3 +510,21 @@ async def test_role_route_matrix(town, role):
             else:
                 assert got.status_code == 403, (role, path)
                 assert "Tidak diizinkan" in got.text
+
+
+async def test_charts_are_redrawn_when_the_figures_change(town):
+    from dataclasses import replace
+
+    from app import i18n
+    from app.web.staff import city as page
+
+    result = await score_period(periods.parse(Q1), Parameters(draws=20))
+    view = city.build_view(periods.parse(Q1), result)
+    helpers = {"num": lambda v, d=2: f"{v:.{d}f}", "month_name": str}
+    _ = i18n.gettext("en")
+    first = page._cached_charts(view, "en", helpers, _)
+    assert page._cached_charts(replace(view), "en", helpers, _) is first  # equal view
+    moved = replace(view, ranked=view.ranked[1:])
+    again = page._cached_charts(moved, "en", helpers, _)
+    assert again is not first
+    assert again["caterpillar"].svg != first["caterpillar"].svg

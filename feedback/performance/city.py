@@ -389,6 +389,9 @@ async def city_ikm_by_period(candidates: list[Period]) -> dict[str, Tally]:
 async def trend(period: Period, cache: Cache | None) -> tuple[str, tuple[TrendPoint, ...]]:
     """The city IKM and each agency's index over the last periods with data (up to
     TREND_PERIODS quarters, or months when a month is chosen), up to the chosen period."""
+    key = ("city-trend", period.key)
+    if cache is not None and key in cache:
+        return cache[key]
     kind, candidates = trend_periods(period)
     tallies = await city_ikm_by_period(candidates)
     chosen = [p for p in candidates if tallies[p.key].n > 0][-TREND_PERIODS:]
@@ -399,6 +402,9 @@ async def trend(period: Period, cache: Cache | None) -> tuple[str, tuple[TrendPo
         result = await period_result(p, cache, TREND_PARAMS)
         agencies = {} if result is None else {a.agency or "": a.index for a in result.agencies}
         out.append(TrendPoint(p.key, p.first, p.last, tally.n, ikm.ikm, ikm.grade, agencies))
+    # Kept beside the period's results in the shared score cache (same lifetime: a minute).
+    if cache is not None:
+        cache[key] = (kind, tuple(out))
     return kind, tuple(out)
 
 

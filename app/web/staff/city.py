@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
+from cachetools import TTLCache
 from litestar import Controller, Request, get
 from litestar.response import Template
 
@@ -43,10 +44,14 @@ def rank_words(low: int | None, high: int | None, n: int, lang: str) -> str:
 
 
 def _link(path: str, lang: str, **params: str | None) -> str:
+    return path + _suffix(lang, **params)
+
+
+def _suffix(lang: str, **params: str | None) -> str:
     query = {k: v for k, v in params.items() if v}
     if lang == "en":
         query["lang"] = "en"
-    return path + (f"?{urlencode(query)}" if query else "")
+    return f"?{urlencode(query)}" if query else ""
 
 
 def _trend_label(kind: str, point: TrendPoint, helpers: dict[str, Any]) -> str:
@@ -119,6 +124,25 @@ def _charts(view: CityView, lang: str, helpers: dict[str, Any],
     return out
 
 
+# Rendered charts per (period, weight, filters, language), each with the view it was drawn
+# from: reused only while the view is equal (same score results, same trend), so a new
+# computation of the period redraws them. pygal takes most of a warm request's time (about
+# a second for a 500-unit city); like the score cache, this is per worker, bounded in size and
+# age.
+_CHART_CACHE: TTLCache[tuple[Any, ...], tuple[CityView, dict[str, Chart]]] = TTLCache(32, 60)
+
+
+def _cached_charts(view: CityView, lang: str, helpers: dict[str, Any],
+                   _: Callable[..., str]) -> dict[str, Chart]:
+    key = (view.period.key, view.weight, view.agency, view.peer, lang)
+    hit = _CHART_CACHE.get(key)
+    if hit is not None and hit[0] == view:
+        return hit[1]
+    charts = _charts(view, lang, helpers, _)
+    _CHART_CACHE[key] = (view, charts)
+    return charts
+
+
 def _words(lang: str) -> dict[str, str]:
     _ = i18n.gettext(lang)
     return {
@@ -169,16 +193,17 @@ class CityController(Controller):
         helpers = _helpers(request, lang, period)
         span = {k: query.get(k) for k in ("period", "from", "to")}
         filters = {"agency": agency, "peer": peer}
+        suffix = _suffix(lang, **span)  # the period (and language) of drill-down links
         w_param = None if weight == city.DEFAULT_WEIGHT else f"{weight:.2f}"
         return Template("staff/city.html", context=staff_context(
             request, lang, view=view, **helpers,
-            charts=_charts(view, lang, helpers, _), reason_words=_words(lang),
+            charts=_cached_charts(view, lang, helpers, _), reason_words=_words(lang),
             band_short=_band_short(lang),
             rank_words=lambda lo, hi, n: rank_words(lo, hi, n, lang),
             weight_choices=city.weight_choices(), default_weight=city.DEFAULT_WEIGHT,
             weight_text=lambda w: number(w, 2, lang), span=span,
-            agency_url=lambda code: _link(f"/staf/dinas/{code}", lang, **span),
-            unit_url=lambda code: _link(f"/staf/unit/{code}", lang, **span),
+            agency_url=lambda code: f"/staf/dinas/{quote(code)}{suffix}",
+            unit_url=lambda code: f"/staf/unit/{quote(code)}{suffix}",
             filter_url=lambda **more: _link("/staf/kota", lang, **span,
                                             **{**filters, "w": w_param, **more}),
             publish_url=(_link("/staf/kota/terbitan", lang, period=period.key)
