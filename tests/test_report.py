@@ -247,6 +247,9 @@ async def test_pdf_has_the_chapters_figures_and_page_furniture(data):
     assert "Undang-Undang Nomor 25 Tahun 2009" in whole and "Nomor 14 Tahun 2017" in whole
     assert f"{required_sample(6000)} responden" in whole
     assert "Triwulan I 2026" in whole and "Triwulan IV 2025" in whole
+    before = content.comparison.ikm_before  # the comparison row: IKM then and now
+    assert (f"IKM ikm {number(before, 2, 'id')} {number(content.ikm, 2, 'id')} "
+            f"{number(content.ikm - before, 2, 'id')}") in whole
     for item in content.instrument:
         assert item.name in whole
     assert "[nomor telepon disamarkan]" in whole and "081234567890" not in whole
