@@ -79,18 +79,11 @@ async def test_suara_publish_prints_the_version_digests_and_counts(org):
         (("--period", "2026-S1", "--note", "again"),
          "suara publish: 2026-S1 is already published (version 1): give the reason for a "
          "new version"),
-        (("--period", "2026-S9", "--note", "x"),
-         "suara publish: unknown period '2026-S9': use 2026, 2026-S1, 2026-Q3 or 2026-03"),
         (("--period", "2026-01-01..2026-03-31", "--note", "x"),
          "suara publish: only a year, semester, quarter or month can be published"),
         (("--period", "2025", "--note", "x"), "suara publish: no responses in 2025"),
         (("--period", "2026-Q1", "--note", "x" * 2001),
          "suara publish: the note is longer than 2000 characters"),
-        (("--period", "2026-Q1", "--note", "  "),
-         'suara publish: give --note: what this publication is (e.g. "Semester I results")'),
-        (("--period", "2026-Q1",),
-         'suara publish: give --note: what this publication is (e.g. "Semester I results")'),
-        (("--note", "x"), "suara publish: give --period (e.g. 2026-S1), or --list"),
     ]:
         refused = suara("publish", *args)
         assert refused.returncode == 2, (args, refused.stdout)
@@ -153,6 +146,29 @@ async def test_store_kpis_refuses_a_locked_period_and_weights_used_by_one(org):
     report = await store_kpis("2026-Q3", [Kpi(org.unit_code, "imunisasi", 95, 99, "higher",
                                               2)], "cli", NOW)
     assert report.created == 1
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--period", "2026-S9", "--note", "x"),
+     "suara publish: unknown period '2026-S9': use 2026, 2026-S1, 2026-Q3 or 2026-03"),
+    (("--period", "2026-13", "--note", "x"),
+     "suara publish: unknown period '2026-13': month must be 01..12"),
+    (("--period", "2026-Q1", "--note", "  "),
+     'suara publish: give --note: what this publication is (e.g. "Semester I results")'),
+    (("--period", "2026-Q1"),
+     'suara publish: give --note: what this publication is (e.g. "Semester I results")'),
+    (("--note", "x"), "suara publish: give --period (e.g. 2026-S1), or --list"),
+    (("--list", "--note", "x"), "suara publish: --list takes no --note or --reason"),
+    (("--period", "2026-Q1", "--note", "x", "--by", ""),
+     "suara publish: --by must be 1 to 120 characters"),
+])
+def test_suara_publish_refuses_bad_arguments_before_the_database(args, message, capsys):
+    """Checked before the database is opened (so in-process): one line, exit code 2."""
+    from app.cli.main import main
+
+    assert main(["publish", *args]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and " ".join(err.split()) == message
 
 
 # The page --------------------------------------------------------------------------------
