@@ -13,6 +13,7 @@ APP_CONFIG = AppConfig(
             "feedback.comments.tables",
             "feedback.accounts.tables",
             "feedback.performance.snapshot_tables",
+            "feedback.integrity.tables",
             "feedback.performance.predicate_tables",
         ],
         exclude_imported=True,

@@ -10,6 +10,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from feedback.accounts.tables import SignInThrottle, StaffSession, StaffUser
 from feedback.comments.tables import CommentLabel, CommentRetrain
+from feedback.integrity.tables import IntegrityFlag, IntegrityScan, ServedCount
 from feedback.org.counters import clear_counter_cache
 from feedback.performance.snapshot_tables import PeriodUnlock, ScoreSnapshot
 from feedback.setup import migrate
@@ -50,6 +51,7 @@ async def wipe_rows() -> None:
     # Staff users first (they name counters, units and agencies); the audit log is
     # append-only and is never wiped: tests look at rows added after a mark.
     for table in (StaffSession, SignInThrottle, StaffUser, CommentLabel, CommentRetrain,
+                  IntegrityFlag, IntegrityScan, ServedCount,
                   TicketToken, UnitMonthGroup, UnitDayGroup, UnitDayScore, UnitDayStats,
                   Response, DeviceSeen, RateWindow,
                   IndicatorAudit, IndicatorValue, Indicator, Counter, Service, Unit, Agency,

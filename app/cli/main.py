@@ -5,7 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli import comments, imports, kpis, org, printing, publish, report, score, serve, users
+from app.cli import (
+    comments,
+    imports,
+    integrity,
+    kpis,
+    org,
+    printing,
+    publish,
+    report,
+    score,
+    serve,
+    served,
+    users,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     org.add_parsers(sub)
     users.add_parsers(sub)
     comments.add_parsers(sub)
+    integrity.add_parsers(sub)
+    served.add_parsers(sub)
     report.add_parser(sub)
     publish.add_parser(sub)
     return parser
