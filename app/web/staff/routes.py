@@ -6,6 +6,7 @@ from __future__ import annotations
 from app.web.staff.account import AccountController
 from app.web.staff.admin import AdminUsersController
 from app.web.staff.city import CityController
+from app.web.staff.comment_themes import CommentThemesController
 from app.web.staff.dashboards import DashboardController
 from app.web.staff.predicate import PredicateController
 from app.web.staff.publishing import PublishingController
@@ -15,4 +16,4 @@ from app.web.staff.unit_pages import UnitPagesController
 
 STAFF_ROUTES = [SignInController, DashboardController, AdminUsersController, CityController,
                 UnitPagesController, AccountController, PredicateController,
-                PublishingController, ReportController]
+                PublishingController, ReportController, CommentThemesController]
