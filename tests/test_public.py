@@ -259,6 +259,21 @@ async def test_trend_over_the_earlier_published_periods_of_the_same_kind(city):
     assert "periode pertama yang diterbitkan" in text(row(first, 'href="/publik/unit/pkm-oesapa'))
 
 
+async def test_the_default_period_is_the_published_one_that_ends_last(city):
+    await publish("2026-Q1")
+    await publish("2026-S1")
+    await publish("2026-03")
+    for url in ("/publik", "/publik?period=", "/publik/unit/pkm-oesapa?period="):
+        status, html, _h = await page(url)
+        assert status == 200, url
+        assert re.search(r"<title>[^<]*Semester I 2026", html), url
+    _s, html, _h = await page("/publik?period=2026-03")
+    assert "Indeks Kepuasan Masyarakat (IKM), Maret 2026" in text(html)
+    # the friendly 404 page has its own stylesheet's hash in its policy too
+    _s, html, headers = await page("/publik?period=2026-04")
+    assert f"'sha256-{inline_style_hash(html)}'" in headers["content-security-policy"]
+
+
 async def test_english_keeps_the_language_in_its_links(city):
     await publish("2026-S1")
     status, html, _h = await page("/publik?lang=en&period=2026-S1")

@@ -33,6 +33,7 @@ async def _problem(request: Request, lang: str, status: int, title: str, message
 async def _view(request: Request, lang: str, period: str | None,
                 **query: str | None) -> public.PublicPeriod | Template:
     _ = i18n.gettext(lang)
+    period = period or None  # an empty choice is the default period
     if period is not None and not public.valid_key(period[:MAX_PARAM]):
         return await _problem(
             request, lang, HTTP_400_BAD_REQUEST, _("Unknown period"),
