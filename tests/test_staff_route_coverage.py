@@ -16,7 +16,6 @@ import re
 import pytest
 
 import tests
-
 from tests import test_dashboards, test_staff_admin, test_unit_pages
 from tests.staff_support import PASSWORD, make_all_roles, signed_in_as
 from tests.support import make_client
