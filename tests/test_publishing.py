@@ -119,11 +119,30 @@ async def test_suara_kpis_refuses_a_locked_period_until_unlocked(org, tmp_path):
     assert refused.returncode == 2
     assert ("suara kpis: 2026-S1 is published (version 1): its targets and actuals are "
             "locked; a city government user can unlock it with a reason at "
-            "/staf/kota/terbitan. Nothing was stored.") in " ".join(refused.stderr.split())
+            "/staf/kota/terbitan (or: suara publish --unlock --period 2026-S1 --reason ...). "
+            "Nothing was stored.") in " ".join(refused.stderr.split())
     assert await IndicatorValue.select(IndicatorValue.actual) == values
     # another period is not locked
     assert suara("kpis", str(file), "--period", "2026-Q3").returncode == 0
-    await snapshots.unlock("2026-S1", CITY, "corrected actual")
+    mark = await audit_mark()
+    for args, message in [
+        (("--period", "2026-Q1", "--reason", "r"), "suara publish: 2026-Q1 is not published"),
+        (("--period", "2026-S1", "--reason", " "),
+         "suara publish: give --reason: why the targets and actuals are unlocked"),
+    ]:
+        refused = suara("publish", "--unlock", *args)
+        assert refused.returncode == 2 and refused.stderr.strip() == message, args
+    opened = suara("publish", "--unlock", "--period", "2026-S1", "--reason",
+                   "corrected actual", "--by", "bagian.organisasi")
+    assert opened.returncode == 0, opened.stderr
+    assert opened.stdout == ("Unlocked the targets and actuals of 2026-S1 (version 1) until "
+                             "its next version is published.\n")
+    rows = await audit.entries(after_id=mark)
+    assert [(r["action"], r["object_key"], r["actor"]) for r in rows] == [
+        ("unlock_targets", "2026-S1", "bagian.organisasi")]
+    again = suara("publish", "--unlock", "--period", "2026-S1", "--reason", "x")
+    assert again.returncode == 2
+    assert again.stderr.strip() == "suara publish: 2026-S1 is already unlocked"
     done = suara("kpis", str(file), "--period", "2026-S1")
     assert done.returncode == 0, done.stderr
     assert "1 changed (audited)" in done.stderr
@@ -159,6 +178,13 @@ async def test_store_kpis_refuses_a_locked_period_and_weights_used_by_one(org):
      'suara publish: give --note: what this publication is (e.g. "Semester I results")'),
     (("--note", "x"), "suara publish: give --period (e.g. 2026-S1), or --list"),
     (("--list", "--note", "x"), "suara publish: --list takes no --note or --reason"),
+    (("--list", "--unlock"), "suara publish: give either --list or --unlock"),
+    (("--unlock", "--reason", "x"), "suara publish: give --period: the published period to "
+                                    "unlock"),
+    (("--unlock", "--period", "2026-S1"),
+     "suara publish: give --reason: why the targets and actuals are unlocked"),
+    (("--unlock", "--period", "2026-S1", "--reason", "r", "--note", "n"),
+     "suara publish: --unlock takes no --note"),
     (("--period", "2026-Q1", "--note", "x", "--by", ""),
      "suara publish: --by must be 1 to 120 characters"),
 ])

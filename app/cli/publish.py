@@ -1,13 +1,16 @@
 """`suara publish --period P --note TEXT [--reason TEXT] [--by NAME]`: freeze a period's
 score result as its next published version (feedback.performance.snapshots), and
-`suara publish --list [--period P]`: the published versions.
+`suara publish --list [--period P]`: the published versions, and
+`suara publish --unlock --period P --reason TEXT [--by NAME]`: unlock the targets and actuals
+of a published period (audited) until its next version.
 
 Publishing prints the version, the method, the inputs and result digests, and how many
 units the result ranks, leaves provisional, leaves unranked for want of targets, and does
 not score. A refusal is one line on standard error and writes nothing. Exit codes: 0 done;
 2 refused (unknown period, a range of days, no responses, a published period without
---reason, an empty or too long note); 1 someone published the same period at the same
-moment (nothing written; run it again).
+--reason, an empty or too long note; unlocking a period that is not published or not
+locked, or without a reason); 1 someone published the same period at the same moment
+(nothing written; run it again).
 """
 
 from __future__ import annotations
@@ -42,10 +45,14 @@ def _period(text: str) -> Any:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    if args.list and args.unlock:
+        return _refuse("give either --list or --unlock")
     if args.list:
         if args.note is not None or args.reason is not None:
             return _refuse("--list takes no --note or --reason")
         return cmd_list(args)
+    if args.unlock:
+        return cmd_unlock(args)
     if not args.by.strip() or len(args.by) > MAX_BY:
         return _refuse(f"--by must be 1 to {MAX_BY} characters")
     if args.period is None:
@@ -88,6 +95,37 @@ def cmd_publish(args: argparse.Namespace) -> int:
               f"{counts.not_scored} not scored; {counts.responses} counted responses.")
         if info.reason:
             print(f"Reason:        {info.reason}")
+        return EXIT_OK
+
+    return run_with_database(job)
+
+
+def cmd_unlock(args: argparse.Namespace) -> int:
+    if args.period is None:
+        return _refuse("give --period: the published period to unlock")
+    if args.note is not None:
+        return _refuse("--unlock takes no --note")
+    if args.reason is None or not args.reason.strip():
+        return _refuse("give --reason: why the targets and actuals are unlocked")
+    if not args.by.strip() or len(args.by) > MAX_BY:
+        return _refuse(f"--by must be 1 to {MAX_BY} characters")
+    try:
+        key = _period(args.period).key
+    except ValueError as exc:
+        return _refuse(str(exc))
+
+    async def job(engine: Any) -> int:
+        from feedback.accounts.audit import Actor
+        from feedback.performance import snapshots
+
+        await migrate_first(engine)
+        try:
+            await snapshots.unlock(key, Actor(email=args.by.strip()), args.reason)
+        except snapshots.SnapshotError as exc:
+            return _refuse(exc.message)
+        version = (await snapshots.versions(key))[0].version
+        print(f"Unlocked the targets and actuals of {key} (version {version}) until its next "
+              "version is published.")
         return EXIT_OK
 
     return run_with_database(job)
@@ -148,7 +186,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--note", help="what this publication is (shown with it; at most 2000 "
                                   "characters)")
     p.add_argument("--reason", help="why the period is published again (required from the "
-                                    "second version on)")
-    p.add_argument("--by", default="cli", help="who publishes (recorded; default cli)")
+                                    "second version on), or why it is unlocked")
+    p.add_argument("--by", default="cli", help="who publishes or unlocks (recorded; "
+                                               "default cli)")
     p.add_argument("--list", action="store_true", help="list the published versions")
+    p.add_argument("--unlock", action="store_true",
+                   help="unlock the targets and actuals of the published --period (needs "
+                        "--reason; audited) until its next version")
     p.set_defaults(func=cmd_publish)

@@ -22,7 +22,7 @@ class PeriodLocked(RuntimeError):
         super().__init__(
             f"{info.period} is published (version {info.version}): its targets and actuals "
             f"are locked; a city government user can unlock it with a reason at "
-            f"{UNLOCK_PAGE}")
+            f"{UNLOCK_PAGE} (or: suara publish --unlock --period {info.period} --reason ...)")
         self.info = info
 
     @property
