@@ -265,3 +265,27 @@ async def test_roles_and_scopes(org, data):
             assert got.status_code in (303, 403), path
             if got.status_code == 303:
                 assert got.headers["location"].startswith("/staf/masuk")
+
+
+def test_chart_has_a_bar_per_element_and_sentiment_and_leaves_the_style_alone():
+    from app.web.staff import charts
+    from app.web.staff.comment_themes import themes_chart
+    from scoring.comments.corpus import ELEMENT_LABELS, SENTIMENTS
+
+    counts = dict.fromkeys(((e, s) for e in ELEMENT_LABELS for s in SENTIMENTS), 0)
+    counts["waktu", "negatif"], counts["waktu", "positif"], counts["biaya", "negatif"] = 3, 1, 2
+    t = themes.Themes(1, "u", "U", counts, 6, 1, 0, "v", (), 6, 1, 20)
+    chart = themes_chart(t, {e: e.upper() for e in ELEMENT_LABELS},
+                         {s: s for s in SENTIMENTS}, title="Judul", description="Uraian")
+    svg = str(chart.svg)
+    heights = [float(h) for h in re.findall(
+        r'<rect x="[^"]+" y="[^"]+" rx="0" ry="0" width="[^"]+" height="([^"]+)"[^>]*'
+        r'class="rect reactive', svg)]
+    assert len(heights) == 6  # two elements with comments, three sentiments each
+    nonzero = sorted(h for h in heights if h > 0.01)
+    assert len(nonzero) == 3
+    assert nonzero[1] == pytest.approx(2 * nonzero[0]) and nonzero[2] == pytest.approx(
+        3 * nonzero[0])
+    assert "WAKTU" in svg and "BIAYA" in svg and "KOMPETENSI" not in svg
+    assert "<script" not in svg and 'role="img"' in svg and "<title" in svg
+    assert charts._STYLE.colors == (charts.BLUE, charts.ORANGE)

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -82,8 +83,8 @@ def _query(pairs: list[tuple[str, str]], **changes: str | None) -> str:
 def themes_chart(t: themes.Themes, names: dict[str, str], sentiments: dict[str, str], *,
                  title: str, description: str) -> charts.Chart:
     """Comments per element (one bar each), stacked by sentiment."""
-    style = charts._STYLE.__class__(**{**charts._STYLE.__dict__,
-                                       "colors": (charts.ORANGE, GREY, charts.BLUE)})
+    style = copy.copy(charts._STYLE)
+    style.colors = (charts.ORANGE, GREY, charts.BLUE)
     order = [e for e in ELEMENT_LABELS if t.element_total(e)]
     chart = pygal.StackedBar(**charts._config(
         width=760, height=380, zero=0, show_legend=True, legend_at_bottom=True,
