@@ -313,6 +313,21 @@ async def test_retrain_cli_folds_corrections_in_and_classify_uses_it(org, tmp_pa
     assert read_out(out)[1][1:] == ["perilaku", "positif", "0"]
 
 
+def test_classify_without_a_database_is_exit_1_nothing_written(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("comment\nbagus\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    env = dict(os.environ, DATABASE_URL="postgresql://postgres:x@127.0.0.1:1/none",
+               SUARA_SECRET="test-secret")
+    done = subprocess.run([sys.executable, "-c", ENTRY_POINT, "comments", "classify",
+                           str(source), "--out", str(out)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert "cannot read the model in use from the database" in done.stderr
+    assert "--corpus-only" in done.stderr
+    assert not out.exists()
+
+
 def test_retrain_refuses_one_fold(capsys):
     assert main(["comments", "retrain", "--folds", "1"]) == 2
     assert "--folds must be at least 2" in capsys.readouterr().err

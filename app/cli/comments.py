@@ -7,9 +7,10 @@
   `sentiment`, `urgent` (1/0) added at the end (columns of those names already in the file
   are filled in place). An empty comment gets empty labels; wholly blank rows are left
   out. The model is the one in use (the corpus and the corrections folded in by the last
-  retrain, from the database); `--corpus-only` uses the shipped corpus model without
-  opening the database. A file that cannot be read, a missing `comment` column or a row
-  longer than the header is one line on stderr, exit code 2, and nothing is written.
+  retrain, from the database; when the database cannot be read: exit code 1, nothing
+  written); `--corpus-only` uses the shipped corpus model without opening the database.
+  A file that cannot be read, a missing `comment` column or a row longer than the header
+  is one line on stderr, exit code 2, and nothing is written.
 * `suara comments retrain [--seed S] [--folds K]` folds the staff corrections stored so far
   into the corpus, prints the cross-validated accuracy and macro-F1 per task and the new
   model version, and records the retrain (audited).
@@ -134,7 +135,13 @@ def cmd_classify(args: argparse.Namespace) -> int:
         await migrate_first(engine)
         return finish(await current_model())
 
-    return run_with_database(job)
+    try:
+        return run_with_database(job)
+    except Exception as exc:  # the database cannot be opened or read
+        console.print(f"cannot read the model in use from the database ({type(exc).__name__}: "
+                      f"{exc}); nothing was written. --corpus-only classifies without the "
+                      "database.", markup=False, highlight=False, soft_wrap=True)
+        return EXIT_FAILED
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
