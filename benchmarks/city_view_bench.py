@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import json
 import os
 import re
@@ -86,12 +87,13 @@ def main() -> None:
         return
     results = [_run(args, size) for size in SIZES]
     print()
-    print(f"{'city':<28}{'page':<10}{'warm median':>14}{'cold median':>14}{'HTML':>11}")
+    print(f"{'city':<44}{'page':<9}{'warm median':>13}{'cold median':>13}{'HTML':>9}"
+          f"{'gzip':>8}")
     for r in results:
         for page in ("ranking", "whatif"):
             m = r[page]
-            print(f"{r['label']:<28}{page:<10}{m['warm_ms']:>11.1f} ms{m['cold_ms']:>11.1f} ms"
-                  f"{m['bytes'] / 1024:>8.0f} KB")
+            print(f"{r['label']:<44}{page:<9}{m['warm_ms']:>10.0f} ms{m['cold_ms']:>10.0f} ms"
+                  f"{m['bytes'] / 1024:>6.0f} KB{m['gzip_bytes'] / 1024:>5.0f} KB")
     print(f"(SQLite; warm: median of {args.requests} requests with the score cache filled; "
           f"cold: median of {args.cold} requests with it emptied first)")
 
@@ -202,6 +204,7 @@ async def _time(client, app, path: str, requests: int, cold: int) -> dict:
         assert r.status_code == 200, (path, r.status_code)
     return {"path": path, "warm_ms": statistics.median(warm) * 1000,
             "cold_ms": statistics.median(cold_times) * 1000, "bytes": len(r.content),
+            "gzip_bytes": len(gzip.compress(r.content)),
             "ranked": len(re.findall(r'<tr data-unit="', r.text))}
 
 
@@ -251,7 +254,8 @@ async def _child(size: str, args: argparse.Namespace) -> dict:
     for page in ("ranking", "whatif"):
         m = out[page]
         print(f"  {m['path']}: warm {m['warm_ms']:.1f} ms, cold {m['cold_ms']:.1f} ms, "
-              f"{m['bytes']:,} bytes, {m['ranked']} ranked units listed", flush=True)
+              f"{m['bytes']:,} bytes ({m['gzip_bytes']:,} gzip), {m['ranked']} ranked units "
+              "listed", flush=True)
     return out
 
 
