@@ -26,8 +26,9 @@ from feedback.accounts.scope import Scope
 from feedback.org.counters import clear_counter_cache, load_counter
 from feedback.performance import dashboard, periods, snapshots
 from feedback.performance.scores import score_period
-from feedback.reports.content import NoData, PeriodNotStarted, UnknownScope, report_content
+from feedback.reports.content import report_content
 from feedback.reports.document import build
+from feedback.reports.model import NoData, PeriodNotStarted, UnknownScope
 from feedback.survey import submit as submission
 from feedback.survey.validate import validate
 from feedback.tables import Agency, Counter, Unit

@@ -57,8 +57,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from app.settings import from_env
     from feedback.performance import periods
     from feedback.reports import wording
-    from feedback.reports.content import ReportError, report_content
+    from feedback.reports.content import report_content
     from feedback.reports.document import build
+    from feedback.reports.model import ReportError
 
     out = Path(args.out)
     fmt = out.suffix.lower().lstrip(".")

@@ -21,9 +21,9 @@ from feedback.reports.document import (
     ElementChart,
     Heading,
     Paragraph,
-    Sheet,
     TableBlock,
 )
+from feedback.reports.sheets import Sheet
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 FAMILY = "DejaVuSans"

@@ -9,7 +9,8 @@ from __future__ import annotations
 import csv
 import io
 
-from feedback.reports.document import Cell, Document
+from feedback.reports.document import Document
+from feedback.reports.sheets import Cell
 
 HEADER = ("table", "row", "column", "value")
 

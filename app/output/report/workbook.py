@@ -9,7 +9,8 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from feedback.reports.document import Document, Sheet
+from feedback.reports.document import Document
+from feedback.reports.sheets import Sheet
 
 HEAD_FILL = PatternFill("solid", fgColor="E6ECF4")
 

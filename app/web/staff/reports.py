@@ -24,8 +24,9 @@ from app.web.staff.auth import StaffPrincipal, roles
 from app.web.staff.dashboards import PeriodError, choose_period
 from app.web.staff.errors import staff_message
 from app.web.staff.page import staff_lang
-from feedback.reports.content import NoData, PeriodNotStarted, UnknownScope, report_content
+from feedback.reports.content import report_content
 from feedback.reports.document import build
+from feedback.reports.model import NoData, PeriodNotStarted, UnknownScope
 
 
 async def _download(request: Request[StaffPrincipal, Any, Any], kind: str,
