@@ -1,8 +1,11 @@
-"""`suara served import FILE.csv|FILE.xlsx`: transactions served per counter and WITA hour,
-as queue systems report them (columns `counter`, `hour`, `served`; see
-feedback.integrity.served). The screening compares them with the ratings of the hour.
+"""`suara served import FILE.csv|FILE.xlsx` and `suara served key CODE`: transactions
+served per counter and WITA hour, as queue systems report them (columns `counter`, `hour`,
+`served`; see feedback.integrity.served). The screening compares them with the ratings of the hour.
 
-Exit codes: 0 stored; 1 rows were rejected (each printed as `FILE:ROW: column: reason`;
+`suara served key CODE` prints the counter's key for `POST /api/v1/counters/{code}/served`
+(exit 1 for an unknown counter).
+
+Import exit codes: 0 stored; 1 rows were rejected (each printed as `FILE:ROW: column: reason`;
 nothing written) or the database failed; 2 the file cannot be read at all.
 """
 
@@ -33,6 +36,13 @@ def add_parsers(sub: Any) -> None:
                     "row rejects the whole file.")
     p.add_argument("file", help="served counts (.csv UTF-8 or .xlsx, header row)")
     p.set_defaults(func=cmd_import)
+    p = served_sub.add_parser(
+        "key", help="print a counter's API key for POST /api/v1/counters/CODE/served",
+        description="Print the API key a queue system sends as 'Authorization: Bearer KEY' "
+                    "to report the counter's served counts. It is derived from the counter's "
+                    "secret: a new secret gives a new key.")
+    p.add_argument("counter", help="counter code")
+    p.set_defaults(func=cmd_key)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -62,6 +72,21 @@ def cmd_import(args: argparse.Namespace) -> int:
         console.print(f"{report.path}: {report.rows} rows: {report.stored} counter-hours "
                       f"stored, {report.replaced} replaced.", markup=False, highlight=False,
                       soft_wrap=True)
+        return EXIT_OK
+
+    return run_with_database(job)
+
+
+def cmd_key(args: argparse.Namespace) -> int:
+    from feedback.integrity.served import api_key, counter_for_key
+
+    async def job(engine: Any) -> int:
+        await migrate_first(engine)
+        counter = await counter_for_key(args.counter)
+        if counter is None:
+            console.print(f"[red]{escape(args.counter)!r} is not a known counter code.[/red]")
+            return EXIT_REJECTED
+        print(api_key(counter["secret"], counter["code"]))
         return EXIT_OK
 
     return run_with_database(job)

@@ -30,6 +30,7 @@ from app.web.public import PUBLIC_ROUTES
 from app.web.qr_routes import QrController
 from app.web.scores_api import ScoresController, new_score_cache
 from app.web.security import security_headers
+from app.web.served_api import ServedController
 from app.web.staff import auth as staff_auth
 from app.web.staff.errors import staff_error, staff_message
 from app.web.staff.page import staff_lang
@@ -242,6 +243,7 @@ def create_app(
     app = Litestar(
         route_handlers=[
             CitizenController, ApiController, ScoresController, QrController, live, health,
+            ServedController,
             favicon, kiosk_js, kiosk_sw, docs_assets, swagger_init, *STAFF_ROUTES, *PUBLIC_ROUTES,
         ],
         # Sessions and CSRF apply to /staf paths only (citizen pages and the API get none).

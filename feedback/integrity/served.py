@@ -6,6 +6,8 @@ then nothing is written."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -163,3 +165,44 @@ async def import_served(path: str | PathLike[str], *, source: str | None = None,
             await ServedCount.insert(*new[start:start + 500])
         report.stored = len(new)
     return report
+
+
+# ---------------------------------------------------------------------------- the API
+
+_API_KEY_LABEL = b"suara served-count api key v1:"
+
+
+def api_key(secret_hex: str, counter_code: str) -> str:
+    """The counter's key for `POST /api/v1/counters/{code}/served`, derived from the secret
+    its queue machine already holds (a new counter secret gives a new key)."""
+    return hmac.new(bytes.fromhex(secret_hex), _API_KEY_LABEL + counter_code.encode(),
+                    hashlib.sha256).hexdigest()[:40]
+
+
+def key_matches(secret_hex: str, counter_code: str, given: str) -> bool:
+    return hmac.compare_digest(api_key(secret_hex, counter_code).encode(),
+                               given.encode("utf-8", "surrogatepass"))
+
+
+async def counter_for_key(code: str) -> dict[str, Any] | None:
+    """The counter (id, code, secret) with that code, or None."""
+    rows = await Counter.select(Counter.id, Counter.code, Counter.secret).where(
+        Counter.code == code)
+    return rows[0] if rows else None
+
+
+async def store_served(counter_id: int, hour: datetime, served: int, *, source: str,
+                       now: datetime) -> bool:
+    """Store (or replace) one counter-hour's count; True when it replaced one. A concurrent
+    store of the same counter-hour may raise an integrity error (send again)."""
+    async with transaction():
+        existing = await ServedCount.select(ServedCount.id).where(
+            (ServedCount.counter == counter_id) & (ServedCount.hour == hour))
+        if existing:
+            await ServedCount.update({ServedCount.served: served, ServedCount.source: source,
+                                      ServedCount.updated_at: now}).where(
+                ServedCount.id == existing[0]["id"])
+            return True
+        await ServedCount.insert(ServedCount(counter=counter_id, hour=hour, served=served,
+                                             source=source, updated_at=now))
+        return False
