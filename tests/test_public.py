@@ -333,3 +333,65 @@ async def test_tv_of_an_agency_and_the_pause(city):
         assert status == 404 and "Perangkat daerah tidak dikenal" in text(html)
         assert "http-equiv" not in html
 
+
+
+async def test_a_small_difference_from_an_earlier_publication_is_withheld(city):
+    """2026-Q1 shows pkm-oesapa with 12 responses; 2026-S1 published after it with 15 would
+    reveal the 3 responses in between by subtraction: withheld there (page, TV, JSON, CSV),
+    while 2026-Q1 stays as it was. A later version with 35 (23 apart) shows again; a unit
+    that moves by 2 between versions is withheld in the new one."""
+    await publish("2026-Q1")
+    q1_before = text(row((await page("/publik?period=2026-Q1"))[1],
+                         'href="/publik/unit/pkm-oesapa?'))
+    async with make_client() as client:
+        q1_file = (await client.get("/publik/data/2026-Q1/v1.json")).content
+    await store_answers(city.kiosk, [POOR] * 3, MAY)
+    await publish("2026-S1")
+    s1 = {u.unit: u for u in (await snapshots.latest("2026-S1")).result.units}
+    assert (s1["pkm-oesapa"].n, s1["pkm-oebobo"].n) == (15, 11)
+    _s, html, _h = await page("/publik?period=2026-S1")
+    cells = text(row(html, 'href="/publik/unit/pkm-oesapa?'))
+    assert cells.endswith("ditahan: selisih kecil dengan terbitan lain 15")
+    assert number(s1["pkm-oesapa"].ikm, 2, "id") not in text(html)
+    # the agency's IKM is pkm-oebobo's alone; its index is withheld (pkm-oesapa has one)
+    assert f"Dinas Kesehatan IKM {number(s1['pkm-oebobo'].ikm, 2, 'id')}" in text(html)
+    assert s1["pkm-oesapa"].index is not None
+    _s, unit_html, _h = await page("/publik/unit/pkm-oesapa?period=2026-S1")
+    assert "Angka unit ini ditahan: jumlah respondennya berselisih kurang dari 10" in \
+        text(unit_html)
+    assert "Sembilan unsur" not in text(unit_html)
+    _s, screen, _h = await page("/tv/dinkes?i=1")
+    assert "Angka ditahan untuk melindungi responden" in text(screen)
+    assert "Responden: 15" in text(screen)
+    async with make_client() as client:
+        data = (await client.get("/publik/data/2026-S1/v1.json")).json()
+        sheet = (await client.get("/publik/data/2026-S1/v1.csv")).text
+    unit = next(u for u in data["units"] if u["unit"] == "pkm-oesapa")
+    assert (unit["n"], unit["suppressed"], unit["suppressed_reason"], unit["ikm"]) == (
+        15, True, "difference", None)
+    assert "pkm-oesapa,UPTD Puskesmas Oesapa,dinkes,Dinas Kesehatan,puskesmas,15,true," \
+        "difference,,," in sheet
+    dinkes = next(a for a in data["agencies"] if a["agency"] == "dinkes")
+    assert dinkes["index_suppressed"] is True and dinkes["index"] is None
+    small = next(u for u in data["units"] if u["unit"] == "capil-kecil")
+    assert small["suppressed_reason"] == "small_group"
+    # the earlier publication is unchanged
+    assert text(row((await page("/publik?period=2026-Q1"))[1],
+                    'href="/publik/unit/pkm-oesapa?')) == q1_before
+    async with make_client() as client:
+        assert (await client.get("/publik/data/2026-Q1/v1.json")).content == q1_file
+    # a new version far enough from both earlier ones shows again ...
+    await store_answers(city.kiosk, [GOOD] * 20, MAY.replace(day=7))
+    await store_answers(city.other_counter, [GOOD] * 2, MAY, channel="qr")
+    await publish("2026-S1", reason="late forms")
+    v2 = {u.unit: u for u in (await snapshots.get("2026-S1", 2)).result.units}
+    assert (v2["pkm-oesapa"].n, v2["pkm-oebobo"].n) == (35, 13)
+    _s, html, _h = await page("/publik?period=2026-S1")
+    shown = text(row(html, 'href="/publik/unit/pkm-oesapa?'))
+    assert number(v2["pkm-oesapa"].ikm, 2, "id") in shown
+    # ... but pkm-oebobo, 2 responses away from version 1, is withheld in version 2
+    assert text(row(html, 'href="/publik/unit/pkm-oebobo?')).endswith(
+        "ditahan: selisih kecil dengan terbitan lain 13")
+    async with make_client() as client:
+        again = (await client.get("/publik/data/2026-S1/v1.json")).json()
+    assert again == data

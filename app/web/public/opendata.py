@@ -43,7 +43,7 @@ VERSION_CACHE = "public, max-age=86400"
 
 CSV_COLUMNS = (
     "period", "version", "method", "unit", "unit_name", "agency", "agency_name",
-    "peer_group", "n", "suppressed", "ikm", "grade",
+    "peer_group", "n", "suppressed", "suppressed_reason", "ikm", "grade",
     *(f"nrr_{code}" for code in ELEMENTS),
     "status", "index", "rank", "rank_low", "rank_high",
 )
@@ -73,6 +73,9 @@ class UnitRow(msgspec.Struct):
     peer_group: str | None
     n: int
     suppressed: bool
+    # small_group: n below min_group; difference: n differs by 1 to min_group - 1 from an
+    # earlier publication of a nested period (subtracting would reveal those responses)
+    suppressed_reason: str | None
     ikm: float | None
     grade: str | None
     nrr: dict[str, float | None]
@@ -111,18 +114,20 @@ class Dataset(msgspec.Struct):
     agencies: list[AgencyRow]
 
 
-def dataset(snap: Snapshot, min_group: int) -> Dataset:
-    """The open data of a snapshot: its figures with the suppression applied, in the
-    snapshot's unit order."""
+def dataset(snap: Snapshot, min_group: int, blocked: public.Blocked = frozenset()) -> Dataset:
+    """The open data of a snapshot: its figures with the suppression applied (`blocked`:
+    units withheld for their difference from an earlier publication), in the snapshot's
+    unit order."""
     info, result = snap.info, snap.result
-    view = public.from_result(info, result, min_group)
+    view = public.from_result(info, result, min_group, blocked=blocked)
     by_code = {u.code: u for u in view.units}
     units = []
     for raw in result.units:
         u = by_code[raw.unit]
         units.append(UnitRow(
             unit=u.code, unit_name=u.name, agency=u.agency, agency_name=u.agency_name,
-            peer_group=u.peer_group, n=u.n, suppressed=u.suppressed, ikm=u.ikm, grade=u.grade,
+            peer_group=u.peer_group, n=u.n, suppressed=u.suppressed,
+            suppressed_reason=u.withheld, ikm=u.ikm, grade=u.grade,
             nrr=dict(u.nrr), status=u.status, index=u.index, rank=u.rank, rank_low=u.rank_low,
             rank_high=u.rank_high))
     by_agency = {a.code: a for a in view.agencies}
@@ -167,7 +172,7 @@ def to_csv(data: Dataset) -> bytes:
     for u in data.units:
         writer.writerow([_cell(v) for v in (
             data.period.key, data.version, data.method, u.unit, u.unit_name, u.agency,
-            u.agency_name, u.peer_group, u.n, u.suppressed, u.ikm, u.grade,
+            u.agency_name, u.peer_group, u.n, u.suppressed, u.suppressed_reason, u.ikm, u.grade,
             *(u.nrr[code] for code in ELEMENTS),
             u.status, u.index, u.rank, u.rank_low, u.rank_high)])
     return out.getvalue().encode("utf-8")
@@ -193,7 +198,7 @@ def _etag(snap: Snapshot, fmt: str, min_group: int) -> str:
     return f'"{snap.info.result_digest[:32]}-{fmt}-g{min_group}"'
 
 
-def _file(request: Request, snap: Snapshot, fmt: str, latest: bool) -> Response[Any]:
+async def _file(request: Request, snap: Snapshot, fmt: str, latest: bool) -> Response[Any]:
     min_group = request.app.state.settings.min_group
     etag = _etag(snap, fmt, min_group)
     info = snap.info
@@ -208,7 +213,8 @@ def _file(request: Request, snap: Snapshot, fmt: str, latest: bool) -> Response[
     wanted = request.headers.get("if-none-match", "")
     if etag in (tag.strip() for tag in wanted.split(",")) or wanted.strip() == "*":
         return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=common)
-    data = dataset(snap, min_group)
+    blocked = (await public.blocked_units(info, min_group)).get(info.id, set())
+    data = dataset(snap, min_group, blocked)
     name = f"suara-ikm-{info.period}-v{info.version}.{fmt}"
     if fmt == "json":
         return Response(to_json(data), media_type="application/json", headers=common)
@@ -241,7 +247,7 @@ class OpenData(Controller):
         snap = await public.snapshot(period)
         if snap is None:
             return _not_found(request, fmt, period)
-        return _file(request, snap, fmt, latest=True)
+        return await _file(request, snap, fmt, latest=True)
 
     @get("/{period:str}/{name:str}")
     async def version(self, request: Request, period: FromPath[str],
@@ -254,4 +260,4 @@ class OpenData(Controller):
         snap = await public.snapshot(period, int(number))
         if snap is None:
             return _not_found(request, fmt, f"{period} v{number}")
-        return _file(request, snap, fmt, latest=False)
+        return await _file(request, snap, fmt, latest=False)
