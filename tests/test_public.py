@@ -395,3 +395,25 @@ async def test_a_small_difference_from_an_earlier_publication_is_withheld(city):
     async with make_client() as client:
         again = (await client.get("/publik/data/2026-S1/v1.json")).json()
     assert again == data
+
+
+
+async def test_the_trend_shows_an_earlier_period_as_its_own_page_does(city):
+    """2026-Q2 is published after 2026-S1 and after 2026-Q3. Its pkm-oebobo (11) is 3 apart
+    from S1's (14): withheld on the Q2 page, and so in the trend of the Q3 page (published
+    before Q2) too."""
+    await store_answers(city.other_counter, [POOR] * 3, datetime(2026, 3, 9, 3, tzinfo=UTC),
+                        channel="qr")
+    await store_answers(city.other_counter, [GOOD] * 12, datetime(2026, 8, 4, 3, tzinfo=UTC),
+                        channel="qr")
+    await publish("2026-S1")  # pkm-oebobo: 14 (3 in March, 11 in April)
+    await publish("2026-Q3")  # 12: not nested with S1, shown
+    await publish("2026-Q2")  # 11: 3 apart from S1, withheld
+    q3 = {u.unit: u for u in (await snapshots.latest("2026-Q3")).result.units}
+    _s, q2_page, _h = await page("/publik?period=2026-Q2")
+    assert text(row(q2_page, 'href="/publik/unit/pkm-oebobo?')).endswith(
+        "ditahan: selisih kecil dengan terbitan lain 11")
+    _s, q3_page, _h = await page("/publik?period=2026-Q3")
+    assert (f"2026-Q2: ditahan: selisih kecil dengan terbitan lain (n = 11) → "
+            f"2026-Q3: {number(q3['pkm-oebobo'].ikm, 2, 'id')}") in text(
+        row(q3_page, 'href="/publik/unit/pkm-oebobo?'))

@@ -249,7 +249,8 @@ async def load(period_key: str | None, min_group: int) -> PublicPeriod | None:
         (i for i in await store.published_periods()
          if kind(i.period) == kind(this.period) and i.period_to < this.period_from),
         key=lambda i: i.period_from)[-(TREND_PERIODS - 1):]
-    blocked = await blocked_units(this, min_group)
+    # every snapshot shown (trend included) with the units its own page withholds
+    blocked = await blocked_units(max([this, *earlier_infos], key=lambda i: i.id), min_group)
     earlier = []
     for info in earlier_infos:
         other = await store.get(info.period, info.version)
