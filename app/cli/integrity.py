@@ -8,6 +8,9 @@ date-times (without an offset: WITA). The JSON on standard output is
 "responses"}, ...]}`, most anomalous first, `hour` with the WITA offset (+08:00).
 
 Exit codes: 0 scanned; 1 the database failed; 2 bad options (one line on standard error).
+
+`suara integrity decide FLAG --action exclude|keep --reason TEXT [--responses ID,ID]`
+records a review decision (feedback.integrity.decisions); exit 2 when it cannot be recorded.
 """
 
 from __future__ import annotations
@@ -44,6 +47,17 @@ def add_parsers(sub: Any) -> None:
                    help="last WITA day, included (YYYY-MM-DD), or date-time (excluded)")
     p.add_argument("--format", choices=("json", "table"), default="json")
     p.set_defaults(func=cmd_scan)
+    p = integrity_sub.add_parser(
+        "decide", help="record a review decision on a flagged counter-hour",
+        description="Exclude a flagged counter-hour's responses from the aggregates (kept, "
+                    "marked excluded with the reason), or keep them counted; the decision "
+                    "goes to the hash-chained decision log and the audit log.")
+    p.add_argument("flag", type=int, help="the flag's id (integrity_flag)")
+    p.add_argument("--action", choices=("exclude", "keep"), required=True)
+    p.add_argument("--reason", required=True, help="why (at most 500 characters)")
+    p.add_argument("--responses", metavar="ID,ID",
+                   help="only these responses of the flag (default: all of them)")
+    p.set_defaults(func=cmd_decide)
 
 
 class BadWindow(ValueError):
@@ -132,3 +146,31 @@ def _table(report: Any) -> None:
         out.print(table)
     out.print(f"{report.counter_hours} counter-hours scanned, {len(report.flagged)} flagged "
               f"(scan {report.scan_id}; {report.model_version}).", highlight=False)
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    try:
+        ids = (None if args.responses is None
+               else [int(x) for x in args.responses.split(",") if x.strip()])
+    except ValueError:
+        print(f"suara integrity decide: --responses {args.responses!r} is not a list of "
+              "response ids (e.g. 12,15)", file=sys.stderr)
+        return EXIT_BAD_OPTIONS
+
+    from feedback.accounts.audit import CLI_ACTOR
+    from feedback.integrity.decisions import DecisionError, decide
+
+    async def job(engine: Any) -> int:
+        await migrate_first(engine)
+        try:
+            decision = await decide(args.flag, args.action, args.reason, CLI_ACTOR, ids)
+        except DecisionError as exc:
+            print(f"suara integrity decide: {exc}. Nothing was recorded.", file=sys.stderr)
+            return EXIT_BAD_OPTIONS
+        what = (f"{decision.excluded} responses excluded" if decision.action == "exclude"
+                else "responses kept")
+        print(f"Decision {decision.id} on flag {args.flag}: {decision.action} "
+              f"({len(decision.response_ids)} responses; {what}); hash {decision.hash}.")
+        return EXIT_OK
+
+    return run_with_database(job)

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from app.cli import (
+    audit,
     comments,
     imports,
     integrity,
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     comments.add_parsers(sub)
     integrity.add_parsers(sub)
     served.add_parsers(sub)
+    audit.add_parsers(sub)
     report.add_parser(sub)
     publish.add_parser(sub)
     return parser

@@ -8,11 +8,20 @@
 * `integrity_flag`: a flagged counter-hour of a scan: reason codes with their evidence, the
   anomaly score, the feature values and the ids of the responses in that hour. Scans are
   never rewritten: a later scan adds its own rows.
+* `integrity_decision`: the reviewers' decisions, append-only and hash-chained.
 """
 
 from __future__ import annotations
 
-from piccolo.columns import JSONB, DoublePrecision, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import (
+    JSONB,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -50,3 +59,23 @@ class IntegrityFlag(Table, tablename="integrity_flag"):
     features = JSONB()  # {feature name: value}
     evidence = JSONB()  # {reason code: {number: value}}
     response_ids = JSONB()  # the counted, not-excluded responses of the hour
+
+
+class IntegrityDecision(Table, tablename="integrity_decision"):
+    """A reviewer's decision on a flagged counter-hour or some of its responses: exclude
+    them from the aggregates, or keep them. Append-only (the database refuses UPDATE and
+    DELETE) and hash-chained: `hash` is the SHA-256 of the record's content and the previous
+    record's hash (`prev_hash`, unique: the chain cannot fork). feedback.integrity.decisions
+    writes and verifies it."""
+
+    at = Timestamptz()
+    actor = Varchar(length=254)  # e-mail of the staff member, or "cli"
+    actor_id = Integer(null=True, default=None)
+    flag_id = Integer()  # the integrity_flag decided on (kept even if flags are pruned)
+    counter = Varchar(length=16)  # counter code
+    hour = Timestamptz()  # start of the WITA hour (UTC instant)
+    response_ids = JSONB()  # the responses decided on, sorted
+    action = Varchar(length=10)  # exclude | keep
+    reason = Text()
+    prev_hash = Varchar(length=64, unique=True)
+    hash = Varchar(length=64)
