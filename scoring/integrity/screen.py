@@ -93,10 +93,14 @@ def screen(ratings: Ratings, start: int, end: int, counters: Mapping[int, Counte
 
     before = ratings.time < first_hour
     usual_share: dict[int, float] = {}
-    for counter in np.unique(ratings.counter[before]).tolist():
-        mine = before & (ratings.counter == counter)
-        if mine.sum() >= params.token_history_min:
-            usual_share[counter] = float(ratings.verified[mine].mean())
+    known, which = np.unique(ratings.counter[before], return_inverse=True)
+    totals = np.bincount(which, minlength=len(known))
+    verified = np.bincount(which, weights=ratings.verified[before].astype(float),
+                           minlength=len(known))
+    for counter, total, tokens in zip(known.tolist(), totals.tolist(), verified.tolist(),
+                                      strict=True):
+        if total >= params.token_history_min:
+            usual_share[counter] = tokens / total
 
     matrix = np.zeros((len(groups.keys), len(FEATURES)))
     in_window: list[int] = []
