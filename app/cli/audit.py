@@ -44,7 +44,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if not result.ok:
             print(f"Integrity decisions: BROKEN: {result.problem}.", file=sys.stdout)
             return EXIT_BROKEN
-        print(f"Integrity decisions: {result.records} records, chain intact (head "
+        records = f"{result.records} record" + ("" if result.records == 1 else "s")
+        print(f"Integrity decisions: {records}, chain intact (head "
               f"{result.head}).")
         return EXIT_OK
 

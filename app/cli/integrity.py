@@ -132,8 +132,11 @@ def _table(report: Any) -> None:
     from rich.table import Table
 
     out = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 140)
-    table = Table(title=f"Integrity scan {report.window_from.isoformat()} to "
-                        f"{report.window_to.isoformat()} (UTC)")
+    from feedback.clock import WITA
+
+    first, end = (t.astimezone(WITA).strftime("%Y-%m-%d %H:%M")
+                  for t in (report.window_from, report.window_to))
+    table = Table(title=f"Integrity scan, {first} to {end} WITA")
     table.add_column("Counter")
     table.add_column("Hour (WITA)")
     table.add_column("Responses", justify="right")
