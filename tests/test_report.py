@@ -322,6 +322,21 @@ async def test_report_errors(data, org):
         await _content("kecamatan", "x")
 
 
+async def test_unknown_volume_and_a_range_of_days(data):
+    await Unit.update({Unit.monthly_volume: None}).where(Unit.code == "capil-pusat")
+    content = await _content("unit", "capil-pusat")
+    assert content.population is None and content.required_sample is None
+    text = _flat(" ".join(_pdf_pages(render(build(content), "pdf"))))
+    assert "sampel minimum tidak dapat dihitung" in text
+    # a range of days: compared with the same days a year earlier (none here)
+    days = periods.custom(date(2026, 2, 1), date(2026, 2, 28))
+    ranged = await _content("unit", "pkm-oesapa", period=days)
+    assert ranged.n == 55 and ranged.comparison is None and ranged.publication is None
+    text = _flat(" ".join(_pdf_pages(render(build(ranged), "pdf"))))
+    assert "1 Februari 2026 s.d. 28 Februari 2026" in text
+    assert "Tidak ada responden pada 1 Februari 2025 s.d. 28 Februari 2025" in text
+
+
 # Published snapshots ----------------------------------------------------------------------
 async def test_a_published_period_names_its_version(data):
     info = await snapshots.publish(Q1, Actor(email="city@test.id"), "Q1 2026")
