@@ -7,8 +7,8 @@ city, within their scope). Comments of excluded responses are left out, texts ar
 display) before they are classified or shown. A comment's label is
 its newest staff correction (`feedback.comments.labels`), else the model in use
 (`feedback.comments.classifier.current_model`). Model labels are kept in memory per
-process, keyed by model version and response id, so a page classifies only comments it
-has not seen.
+process, keyed by model version, response id and text, so a page classifies only comments
+it has not seen.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from feedback.tables import Response
 from scoring.comments.corpus import ELEMENT_LABELS, SENTIMENTS
 
 _CACHE_SIZE = 50_000
-_LABELS: OrderedDict[tuple[str, int], tuple[str, str, bool]] = OrderedDict()
+_LABELS: OrderedDict[tuple[str, int, str], tuple[str, str, bool]] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -78,16 +78,16 @@ class Themes:
 async def _model_labels(rows: list[dict[str, Any]]) -> tuple[str, dict[int, tuple]]:
     model = await current_model()
     version = model.model_version
-    missing = [r for r in rows if (version, r["id"]) not in _LABELS]
+    keys = {r["id"]: (version, r["id"], r["raw"]) for r in rows}
+    missing = [r for r in rows if keys[r["id"]] not in _LABELS]
     if missing:
         labels = model.classify([mask(r["raw"]) for r in missing])
         for row, label in zip(missing, labels, strict=True):
             if label is not None:
-                _LABELS[version, row["id"]] = (label.element, label.sentiment, label.urgent)
+                _LABELS[keys[row["id"]]] = (label.element, label.sentiment, label.urgent)
         while len(_LABELS) > _CACHE_SIZE:
             _LABELS.popitem(last=False)
-    return version, {r["id"]: _LABELS[version, r["id"]] for r in rows
-                     if (version, r["id"]) in _LABELS}
+    return version, {rid: _LABELS[key] for rid, key in keys.items() if key in _LABELS}
 
 
 async def _corrections(ids: list[int]) -> dict[int, tuple[str, str, bool]]:
