@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import MutableMapping
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from feedback.accounts.scope import Scope
@@ -80,12 +81,14 @@ def _year_earlier(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
+@cache
 def _instrument() -> tuple[InstrumentItem, ...]:
     definition = skm_2017_definition()
     return tuple(InstrumentItem(e["code"], e["name"]["id"], e["question"]["id"])
                  for e in definition["elements"])
 
 
+@cache
 def _names() -> dict[str, str]:
     return {item.code: item.name for item in _instrument()}
 
