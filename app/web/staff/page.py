@@ -66,8 +66,10 @@ def lang_switch_url(request: Request, lang: str) -> str:
     return f"{request.url.path}?{urlencode(query)}"
 
 
-def nav(user: StaffPrincipal | None, lang: str, path: str) -> list[dict[str, Any]]:
-    """The header's links for a role: (url, label, current)."""
+def nav(user: StaffPrincipal | None, lang: str, path: str,
+        alerts: int | None = None) -> list[dict[str, Any]]:
+    """The header's links for a role: (url, label, current); with `alerts` (the open
+    alerts the user sees, app.web.staff.alerts), a link to the alerts with that count."""
     if user is None:
         return []
     _ = i18n.gettext(lang)
@@ -83,6 +85,10 @@ def nav(user: StaffPrincipal | None, lang: str, path: str) -> list[dict[str, Any
         items.append(("/staf/kota", _("Agencies")))
     elif user.role == "admin":
         items.append(("/staf/admin/pengguna", _("Users")))
+    if user.role in ("agency", "city"):
+        items.append(("/staf/integritas", _("Integrity review")))
+    if alerts is not None:
+        items.append(("/staf/peringatan", _("Alerts (%(n)s)", n=alerts)))
     return [{"url": url, "label": label, "current": path == url or path.startswith(url + "/")}
             for url, label in items]
 
@@ -100,7 +106,7 @@ def staff_context(request: Request, lang: str, **extra: Any) -> dict[str, Any]:
         "user": user,
         "role_label": _(ROLE_LABELS[user.role]) if user else None,
         "csrf_token": csrf_token(request),
-        "nav": nav(user, lang, request.url.path),
+        "nav": nav(user, lang, request.url.path, request.state.get("alerts_open")),
         "lang_url": lang_switch_url(request, lang),
         **extra,
     }

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from app.web.staff.account import AccountController
 from app.web.staff.admin import AdminUsersController
+from app.web.staff.alerts import AlertsController
 from app.web.staff.city import CityController
 from app.web.staff.comment_themes import CommentThemesController
 from app.web.staff.dashboards import DashboardController
+from app.web.staff.integrity import IntegrityController
 from app.web.staff.predicate import PredicateController
 from app.web.staff.publishing import PublishingController
 from app.web.staff.reports import ReportController
@@ -16,4 +18,5 @@ from app.web.staff.unit_pages import UnitPagesController
 
 STAFF_ROUTES = [SignInController, DashboardController, AdminUsersController, CityController,
                 UnitPagesController, AccountController, PredicateController,
-                PublishingController, ReportController, CommentThemesController]
+                PublishingController, ReportController, CommentThemesController,
+                IntegrityController, AlertsController]
