@@ -8,8 +8,13 @@
 - services (jenis layanan, Indonesian and English) and counters, some of them kiosks;
 - responses over the twelve months before `now`, in WITA office hours, with realistic
   differences between units and between elements, a few incomplete responses, optional
-  respondent profiles, short Indonesian comments and verified ticket responses (with the
+  respondent profiles, comments of every kind (sampled from the labelled corpus: every SKM
+  element and `lainnya` with every sentiment, a few urgent ones, a few with personal data
+  for the masking; `feedback.demo.comments`) and verified ticket responses (with the
   offline ticket tokens they used);
+- from 1,000 responses, a little ballot stuffing (`feedback.demo.stuffing`): one or two
+  episodes of about 40 ratings of all 4s within 15 minutes at one counter, 8 to 30 days
+  back, which `suara integrity scan --from D --to D` flags;
 - the per-unit, per-day aggregates (`unit_day_stats`, `unit_day_score`) and their
   breakdowns (`unit_day_group`): the deltas the submission path would have built
   (`aggregates.deltas_from_arrays` and `group_arrays`, equal to `aggregates.deltas`),

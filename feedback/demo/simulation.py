@@ -1,6 +1,9 @@
 """Simulated SKM responses for the demo organisation: `simulate(plan, responses, seed, now)`
 gives the responses over the DAYS_BACK days before `now`, in WITA office hours, as arrays
-(pure: the same arguments give the same responses).
+(pure: the same arguments give the same responses). About 8% carry a comment
+(`feedback.demo.comments`, labels known by construction in `comment_kind`); from 1,000
+responses a few of them are simulated ballot stuffing (`feedback.demo.stuffing`, marked in
+`stuffed`), in place of as many genuine responses without a comment.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 
 from feedback.clock import WITA
+from feedback.demo.comments import draw_comments
 from feedback.demo.organisation import PlannedAgency, PlannedUnit
+from feedback.demo.stuffing import plan_stuffing
 from feedback.survey import skm
 from feedback.survey.receipts import new_receipts
 from feedback.survey.tokens import mint_offline
@@ -42,76 +47,6 @@ _GENDER = (("L", "P"), (0.47, 0.53))
 _AGE = (tuple(skm.AGE_BANDS), (0.05, 0.24, 0.28, 0.22, 0.14, 0.07))
 _EDU = (tuple(skm.EDUCATION), (0.08, 0.12, 0.40, 0.12, 0.24, 0.035, 0.005))
 _OCC = (tuple(skm.OCCUPATIONS), (0.14, 0.02, 0.02, 0.27, 0.25, 0.30))
-
-# Comments, by tone. Negative ones are keyed by the element the respondent rated lowest.
-_NEGATIVE: dict[str, tuple[str, ...]] = {
-    "persyaratan": (
-        "Persyaratan tidak dijelaskan dari awal, jadi harus bolak-balik",
-        "Informasi persyaratan di papan pengumuman tidak lengkap",
-    ),
-    "prosedur": (
-        "Alurnya membingungkan, tidak ada petunjuk loket",
-        "Disuruh pindah-pindah loket tanpa penjelasan",
-    ),
-    "waktu": (
-        "Antrian terlalu lama",
-        "Menunggu hampir tiga jam baru dipanggil",
-        "Prosesnya lama, harus datang dua kali",
-        "Pelayanan baru mulai jam sembilan, padahal jadwalnya jam delapan",
-    ),
-    "biaya": (
-        "Masih diminta uang administrasi padahal katanya gratis",
-        "Biayanya tidak jelas, tolong dipasang daftar tarif",
-    ),
-    "produk": (
-        "Ada salah ketik nama di dokumen, harus diperbaiki lagi",
-        "Blanko habis, disuruh kembali minggu depan",
-    ),
-    "kompetensi": (
-        "Petugas tidak bisa menjelaskan prosedur dengan jelas",
-        "Sistem sering offline, petugas tidak tahu harus bagaimana",
-    ),
-    "perilaku": (
-        "Petugas kurang ramah",
-        "Petugas sibuk main HP saat melayani",
-    ),
-    "pengaduan": (
-        "Tidak tahu harus mengadu ke mana",
-        "Kotak saran ada tapi tidak pernah dibuka",
-    ),
-    "sarana": (
-        "Ruang tunggu panas, tolong tambah kipas",
-        "Kursi di ruang tunggu kurang, banyak yang berdiri",
-        "Toilet kotor dan air tidak mengalir",
-        "Tempat parkir sempit",
-    ),
-}
-_NEUTRAL = (
-    "Tolong tambah petugas di jam sibuk",
-    "Sebaiknya ada layanan online supaya tidak perlu antri",
-    "Mohon jam pelayanan diperpanjang sampai sore",
-    "Perlu papan informasi alur pelayanan",
-    "Pelayanan cukup baik, tapi antrian masih panjang",
-    "Semoga ada loket khusus lansia dan disabilitas",
-    "Cukup baik, semoga lebih baik lagi",
-)
-_POSITIVE = (
-    "Petugas ramah dan cepat",
-    "Pelayanan sangat baik, terima kasih",
-    "Prosesnya cepat, tidak sampai setengah jam",
-    "Terima kasih, petugas sangat membantu",
-    "Pelayanan sudah jauh lebih baik dari tahun lalu",
-    "Ruang tunggu bersih dan nyaman",
-    "Mantap, pertahankan!",
-    "Petugas sabar menjelaskan kepada orang tua saya",
-    "Senang ada nomor antrian, jadi tertib",
-)
-_GROUP_NEGATIVE = {
-    "puskesmas": ("Obat yang diresepkan kosong di apotek", "Dokter datang terlambat"),
-    "kelurahan": ("Pak Lurah sering tidak di tempat untuk tanda tangan",),
-    "pasar": ("Pasar becek dan sampah menumpuk", "Retribusi ditarik tanpa karcis"),
-}
-
 
 def _allocate(units: Sequence[PlannedUnit], total: int, rng: np.random.Generator,
               participation: np.ndarray) -> np.ndarray:
@@ -230,23 +165,6 @@ def _choose(options: tuple[str, ...], p: tuple[float, ...], n: int,
     return np.array(options, dtype=object)[rng.choice(len(options), size=n, p=p_arr / p_arr.sum())]
 
 
-def _comment(answers_row: np.ndarray, group: str, rng: np.random.Generator) -> str:
-    given = answers_row[answers_row > 0]
-    score = given.mean()
-    if score >= 3.4 or (score >= 3.1 and rng.random() < 0.5):
-        return _POSITIVE[rng.integers(len(_POSITIVE))]
-    if score < 2.8 or rng.random() < 0.4:
-        extra = _GROUP_NEGATIVE.get(group, ())
-        if extra and rng.random() < 0.3:
-            return extra[rng.integers(len(extra))]
-        masked = np.where(answers_row > 0, answers_row, 9)
-        lowest = np.flatnonzero(masked == masked.min())
-        element = ELEMENTS[int(rng.choice(lowest))]
-        options = _NEGATIVE[element]
-        return options[rng.integers(len(options))]
-    return _NEUTRAL[rng.integers(len(_NEUTRAL))]
-
-
 def _codes(n: int, length: int, alphabet: str, rng: np.random.Generator) -> list[str]:
     """n distinct random codes."""
     letters = np.array(list(alphabet))
@@ -276,6 +194,8 @@ class Simulation:
     lang: np.ndarray
     profile: dict[str, np.ndarray]  # gender, age_band, education, occupation (or None)
     comment: np.ndarray  # str or None
+    comment_kind: np.ndarray  # (element, sentiment, urgent) of the comment, or None
+    stuffed: np.ndarray  # bool: a rating of a simulated stuffing episode
     receipt: list[str]
     submission_key: list[str]
     device: np.ndarray  # n x 16 bytes
@@ -353,12 +273,57 @@ def simulate(plan: Sequence[PlannedAgency], responses: int, seed: int,
         profile[name] = np.where(keep, values, None)
 
     comment = np.full(n, None, dtype=object)
-    for k in np.flatnonzero(rng.random(n) < _COMMENT_P):
-        comment[k] = _comment(answers[k], units[unit_idx[k]].peer_group, rng)
+    comment_kind = np.full(n, None, dtype=object)
+    with_comment = np.flatnonzero(rng.random(n) < _COMMENT_P)
+    texts, kinds = draw_comments(
+        answers[with_comment], [units[unit_idx[k]].peer_group for k in with_comment],
+        np.random.default_rng([seed, 6, responses]))
+    for k, text, kind in zip(with_comment.tolist(), texts, kinds, strict=True):
+        comment[k], comment_kind[k] = text, kind
+
+    stuffed = np.zeros(n, dtype=bool)
+    episodes = plan_stuffing(units, responses, seed, int(now.timestamp()))
+    if episodes:
+        m = sum(len(e) for e in episodes)
+        e_unit = np.concatenate([np.full(len(e), e.unit) for e in episodes])
+        e_ts = np.concatenate([e.times for e in episodes])
+        e_counter = np.array([e.counter for e in episodes for _ in e.times], dtype=object)
+        e_service = np.array([e.service for e in episodes for _ in e.times], dtype=object)
+        e_answers = np.full((m, len(ELEMENTS)), 4, dtype=answers.dtype)
+        # The stuffing is part of the total: as many genuine responses without a comment,
+        # drawn at random, make way for it (the rest is as without stuffing).
+        silent = np.flatnonzero(comment == None)  # noqa: E711
+        drop = np.random.default_rng([seed, 5, responses]).choice(silent, size=m,
+                                                                     replace=False)
+        keep = np.setdiff1d(np.arange(n), drop)
+        unit_idx = np.concatenate([unit_idx[keep], e_unit])
+        ts = np.concatenate([ts[keep], e_ts])
+        answers = np.concatenate([answers[keep], e_answers])
+        counter_of = np.concatenate([counter_of[keep], e_counter])
+        service_of = np.concatenate([service_of[keep], e_service])
+        ticket = np.concatenate([ticket[keep], np.zeros(m, dtype=bool)])
+        channel = np.concatenate([channel[keep], np.full(m, "qr")])
+        lang = np.concatenate([lang[keep], np.full(m, "id")])
+        profile = {k: np.concatenate([v[keep], np.full(m, None, dtype=object)])
+                   for k, v in profile.items()}
+        comment = np.concatenate([comment[keep], np.full(m, None, dtype=object)])
+        comment_kind = np.concatenate([comment_kind[keep], np.full(m, None, dtype=object)])
+        stuffed = np.concatenate([stuffed[keep], np.ones(m, dtype=bool)])
+        order = np.argsort(ts, kind="stable")
+        unit_idx, ts, answers, counter_of, service_of = (
+            unit_idx[order], ts[order], answers[order], counter_of[order], service_of[order])
+        ticket, channel, lang, comment, comment_kind, stuffed = (
+            ticket[order], channel[order], lang[order], comment[order], comment_kind[order],
+            stuffed[order])
+        profile = {k: v[order] for k, v in profile.items()}
+        n = len(unit_idx)
 
     receipts = new_receipts(n, rng)
     keys = _codes(n, 32, "0123456789abcdef", rng)
     devices = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
+    if episodes:  # the stuffing's few devices, in the order of their ratings
+        devices[stuffed] = np.concatenate([e.devices for e in episodes])[
+            np.argsort(np.concatenate([e.times for e in episodes]), kind="stable")]
 
     # Verified responses used an offline ticket token printed by the queue machine
     # 3 minutes to 2 hours before the rating.
@@ -380,6 +345,6 @@ def simulate(plan: Sequence[PlannedAgency], responses: int, seed: int,
     return Simulation(
         units=units, unit=unit_idx, counter=counter_of, service=service_of, answers=answers,
         submitted=ts, channel=channel, lang=lang, profile=profile, comment=comment,
-        receipt=receipts, submission_key=keys, device=devices, token=token,
-        token_issued=issued,
+        comment_kind=comment_kind, stuffed=stuffed, receipt=receipts, submission_key=keys,
+        device=devices, token=token, token_issued=issued,
     )

@@ -24,10 +24,10 @@ def counter_ids(sim: Simulation) -> dict[str, int]:
 
 
 def ratings(sim: Simulation, ids: dict[str, int]) -> Ratings:
-    """The simulation's counted responses (at least 7 of 9 answered) as Ratings; ids are
-    positions in the simulation."""
+    """The simulation's counted responses (at least 7 of 9 answered) as Ratings, without the
+    demo's own stuffing episodes (`sim.stuffed`); ids are positions in the simulation."""
     given = sim.answers > 0
-    counted = np.flatnonzero(given.sum(axis=1) >= 7)
+    counted = np.flatnonzero((given.sum(axis=1) >= 7) & ~sim.stuffed)
     answers = sim.answers[counted].astype(float)
     answered = given[counted].sum(axis=1)
     return Ratings(
