@@ -15,6 +15,7 @@ APP_CONFIG = AppConfig(
             "feedback.performance.snapshot_tables",
             "feedback.integrity.tables",
             "feedback.performance.predicate_tables",
+            "feedback.alerts.tables",
         ],
         exclude_imported=True,
     ),

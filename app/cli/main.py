@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from app.cli import (
+    alerts,
     audit,
     comments,
     imports,
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     integrity.add_parsers(sub)
     served.add_parsers(sub)
     audit.add_parsers(sub)
+    alerts.add_parsers(sub)
     report.add_parser(sub)
     publish.add_parser(sub)
     return parser

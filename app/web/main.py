@@ -31,6 +31,7 @@ from app.web.qr_routes import QrController
 from app.web.scores_api import ScoresController, new_score_cache
 from app.web.security import security_headers
 from app.web.served_api import ServedController
+from app.web.staff import alerts as staff_alerts
 from app.web.staff import auth as staff_auth
 from app.web.staff.errors import staff_error, staff_message
 from app.web.staff.page import staff_lang
@@ -260,6 +261,7 @@ def create_app(
             UnicodeDecodeError: _handle_undecodable,
             Exception: _handle_error,
         },
+        before_request=staff_alerts.open_count,  # the open alerts in the staff header
         before_send=[security_headers],  # CSP, nosniff, referrer, frames: app.web.security
         on_startup=[startup] if manage_engine else [],
         on_shutdown=[shutdown] if manage_engine else [],

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from feedback.alerts.raising import raise_flag_alerts
 from feedback.clock import WITA
 from feedback.engine import transaction
 from feedback.integrity.inputs import read_counters, read_ratings, read_served
@@ -103,6 +104,7 @@ async def run_scan(start: datetime, end: datetime, *, trigger: str = "cli",
         ]
         for start_at in range(0, len(rows), 500):
             await IntegrityFlag.insert(*rows[start_at:start_at + 500])
+    await raise_flag_alerts(started)  # an alert per newly flagged counter-hour
     return ScanReport(scan_id=scan.id, window_from=first, window_to=end,
                       counter_hours=result.counter_hours, flagged=flagged,
                       model_version=result.model_version, features=result.features)
