@@ -316,3 +316,150 @@ async def test_demo_has_performance_indicators_for_this_and_last_year(empty_db):
     assert any(k.actual is None for k in kpis)  # some units have not reported yet
     assert all(k.previous_actual is not None for k in kpis)  # last year is complete
     assert any(k.target < k.previous_actual for k in kpis if k.direction == "higher")
+
+
+# ------------------------------------------------------- comments of every kind, stuffing
+
+RECENT = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # Monday 14:00 WITA
+
+
+@pytest.fixture(scope="module")
+def demo_3000():
+    """The browser tests' demo (`suara demo --responses 3000 --seed 1`), simulated."""
+    from feedback.demo.simulation import simulate
+
+    return simulate(plan_organisation(1), 3000, 1, RECENT)
+
+
+def test_demo_comments_are_of_every_kind(demo_3000):
+    """Every element (and lainnya) with every sentiment, a few urgent comments and every
+    kind of personal data; labelled by construction (corpus texts keep their labels)."""
+    from feedback.demo.comments import PERSONAL_TEMPLATES
+    from scoring.comments import ELEMENT_LABELS, SENTIMENTS, load_corpus
+
+    sim = demo_3000
+    commented = [k for k in range(len(sim)) if sim.comment[k] is not None]
+    kinds = [sim.comment_kind[k] for k in commented]
+    assert all(kind is not None for kind in kinds)
+    assert {k[:2] for k in kinds} == {(e, s) for e in ELEMENT_LABELS for s in SENTIMENTS}
+    assert 3 <= sum(k[2] for k in kinds) <= 0.05 * len(kinds)
+    # a realistic share of the responses carries a comment
+    assert 0.06 < len(commented) / len(sim) < 0.10
+    texts = [sim.comment[k] for k in commented]
+    for template, _, _ in PERSONAL_TEMPLATES:
+        assert any(t.startswith(template.split("{")[0]) for t in texts), template
+    # corpus texts carry the corpus' labels
+    corpus = {(e.text): (e.element, e.sentiment, e.urgent) for e in load_corpus()}
+    from_corpus = [(t, k) for t, k in zip(texts, kinds, strict=True) if t in corpus]
+    assert len(from_corpus) > 0.8 * len(texts)
+    assert all(corpus[t] == k for t, k in from_corpus)
+    # the tone follows the respondent's own answers
+    mean = {s: [] for s in SENTIMENTS}
+    for k, kind in zip(commented, kinds, strict=True):
+        row = sim.answers[k]
+        mean[kind[1]].append(row[row > 0].mean())
+    avg = {s: sum(v) / len(v) for s, v in mean.items()}
+    assert avg["negatif"] < avg["netral"] < avg["positif"]
+
+
+def test_demo_comments_as_the_model_reads_them(demo_3000):
+    """The shipped classifier finds every element and sentiment among the demo's comments,
+    and some urgent ones."""
+    from scoring.comments import ELEMENT_LABELS, SENTIMENTS, corpus_model
+
+    texts = [c for c in demo_3000.comment.tolist() if c is not None]
+    labels = corpus_model().classify(texts)
+    assert {lab.element for lab in labels} == set(ELEMENT_LABELS)
+    assert {lab.sentiment for lab in labels} == set(SENTIMENTS)
+    urgent = [t for t, lab in zip(texts, labels, strict=True) if lab.urgent]
+    assert 3 <= len(urgent) <= 0.1 * len(texts)
+
+
+def test_demo_personal_data_is_masked(demo_3000):
+    from feedback.comments.masking import mask
+    from feedback.demo.comments import PERSONAL_TEMPLATES
+
+    prefixes = [t.split("{")[0] for t, _, _ in PERSONAL_TEMPLATES]
+    personal = [c for c in demo_3000.comment.tolist()
+                if c is not None and any(c.startswith(p) for p in prefixes)]
+    assert personal
+    for text in personal:
+        masked = mask(text)
+        assert "disamarkan]" in masked and "@" not in masked
+        assert re.search(r"\d{3}", masked) is None and not re.search(r"DH \d", masked)
+
+
+def test_demo_stuffing_episode(demo_3000):
+    """One episode in the browser tests' demo: 36-44 ratings of all 4s at one counter within
+    15 minutes of one clock hour, from three devices, without tokens or comments, 8 to 30
+    days back; the total stays the number asked for."""
+    sim = demo_3000
+    assert len(sim) == 3000
+    rows = [k for k in range(len(sim)) if sim.stuffed[k]]
+    assert 36 <= len(rows) <= 44
+    assert {sim.counter[k] for k in rows} == {sim.counter[rows[0]]}
+    assert all((sim.answers[k] == 4).all() for k in rows)
+    assert all(sim.token[k] is None and sim.comment[k] is None for k in rows)
+    assert len({sim.device[k].tobytes() for k in rows}) == 3
+    times = sorted(int(sim.submitted[k]) for k in rows)
+    assert times[-1] - times[0] < 15 * 60
+    start = datetime.fromtimestamp(times[0], UTC).astimezone(WITA)
+    end = datetime.fromtimestamp(times[-1], UTC).astimezone(WITA)
+    assert start.hour == end.hour and start.weekday() < 5
+    assert 8 <= (RECENT.astimezone(WITA).date() - start.date()).days <= 30
+    # small demos have none, large ones two
+    from feedback.demo.simulation import simulate
+
+    assert not simulate(plan_organisation(1), 999, 1, RECENT).stuffed.any()
+    large = simulate(plan_organisation(1), 20_000, 1, RECENT)
+    assert len(large) == 20_000
+    assert len({large.counter[k] for k in range(len(large)) if large.stuffed[k]}) == 2
+
+
+def test_demo_comments_and_stuffing_are_deterministic(demo_3000):
+    import numpy as np
+
+    from feedback.demo.simulation import simulate
+
+    again = simulate(plan_organisation(1), 3000, 1, RECENT)
+    assert again.comment.tolist() == demo_3000.comment.tolist()
+    assert again.comment_kind.tolist() == demo_3000.comment_kind.tolist()
+    assert np.array_equal(again.stuffed, demo_3000.stuffed)
+    assert np.array_equal(again.device, demo_3000.device)
+    assert np.array_equal(again.submitted, demo_3000.submitted)
+    other = simulate(plan_organisation(2), 3000, 2, RECENT)
+    assert other.comment.tolist() != demo_3000.comment.tolist()
+
+
+async def test_demo_stuffing_is_flagged_by_the_scan(empty_db, demo_3000):
+    """`suara integrity scan --from D --to D` on the stuffing's day flags its counter-hour
+    (burst), most anomalous first; the rest of that day is hardly flagged."""
+    import json
+
+    from tests.test_cli import suara
+
+    await load_demo(responses=3000, seed=1, now=RECENT)
+    sim = demo_3000
+    rows = [k for k in range(len(sim)) if sim.stuffed[k]]
+    code = sim.counter[rows[0]]
+    moment = datetime.fromtimestamp(int(sim.submitted[rows[0]]), UTC).astimezone(WITA)
+    day = moment.date().isoformat()
+    stored = await Response.select(Response.answers, Response.verified, Response.comment).where(
+        (Response.counter.code == code) & (Response.submitted_at >= moment)
+        & (Response.submitted_at < moment + timedelta(minutes=15)))
+    assert len(stored) >= len(rows)
+
+    done = suara("integrity", "scan", "--from", day, "--to", day)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    top = out["flagged"][0]
+    assert top["counter"] == code
+    assert top["hour"] == moment.replace(minute=0, second=0).isoformat()
+    assert "burst" in top["reasons"]
+    assert top["responses"] >= len(rows)
+    assert len(out["flagged"]) <= 3
+    # a quiet day of the same week is not flagged at that counter
+    other = (moment - timedelta(days=7)).date().isoformat()
+    done = suara("integrity", "scan", "--from", other, "--to", other)
+    assert done.returncode == 0, done.stderr
+    assert all(f["counter"] != code for f in json.loads(done.stdout)["flagged"])
