@@ -16,6 +16,7 @@ APP_CONFIG = AppConfig(
             "feedback.integrity.tables",
             "feedback.performance.predicate_tables",
             "feedback.alerts.tables",
+            "feedback.integrity.lease_tables",
         ],
         exclude_imported=True,
     ),
