@@ -16,7 +16,7 @@ import pytest
 
 from feedback.aggregates import daily as aggregates
 from feedback.engine import transaction
-from feedback.performance import city, periods
+from feedback.performance import city, city_trend, periods
 from feedback.performance.scores import score_period
 from feedback.tables import Agency, Indicator, IndicatorValue, Unit
 from scoring import funnel as funnel_math
@@ -414,23 +414,23 @@ def _first_day(key: str) -> date:
 
 
 def test_trend_periods():
-    kind, got = city.trend_periods(periods.parse("2026-03"))
+    kind, got = city_trend.trend_periods(periods.parse("2026-03"))
     assert kind == "month" and got[-1].key == "2026-03" and got[0].key == "2025-04"
-    kind, got = city.trend_periods(periods.parse("2026"))
+    kind, got = city_trend.trend_periods(periods.parse("2026"))
     assert kind == "quarter" and got[-1].key == "2026-Q4" and len(got) == 12
-    kind, got = city.trend_periods(periods.parse("2026-S1"))
+    kind, got = city_trend.trend_periods(periods.parse("2026-S1"))
     assert got[-1].key == "2026-Q2" and got[0].key == "2023-Q3"
-    kind, got = city.trend_periods(periods.custom(date(2026, 1, 5), date(2026, 5, 3)))
+    kind, got = city_trend.trend_periods(periods.custom(date(2026, 1, 5), date(2026, 5, 3)))
     assert kind == "quarter" and got[-1].key == "2026-Q2"
 
 
 async def test_trend_scores_without_draws_and_caches(town):
     cache: dict = {}
-    kind, points = await city.trend(periods.parse(Q1), cache)
+    kind, points = await city_trend.trend(periods.parse(Q1), cache)
     assert kind == "quarter" and len(points) == 4
     keys = sorted(k for k in cache if k[0] in {p.key for p in points})
     assert keys and all(k[2] == 0 for k in keys)  # (period, seed, draws, w): no draws
-    assert city.TREND_PARAMS.draws == 0
+    assert city_trend.TREND_PARAMS.draws == 0
 
 
 async def test_no_data_period_lists_the_agencies(town):
