@@ -37,6 +37,7 @@ from app.web.staff.errors import staff_error, staff_message
 from app.web.staff.page import staff_lang
 from app.web.staff.routes import STAFF_ROUTES
 from feedback import engine as db
+from feedback.integrity.schedule import ScanScheduler, interval_from_env
 from feedback.survey.outcomes import UNAVAILABLE_RETRY_AFTER
 from feedback.survey.submit import Policy
 from feedback.survey.writer import Writer
@@ -227,8 +228,10 @@ def create_app(
 
     async def startup(app: Litestar) -> None:
         await db.start(engine)
+        app.state.scan_scheduler.start()  # the scheduled integrity scan (one worker a time)
 
     async def shutdown(app: Litestar) -> None:
+        await app.state.scan_scheduler.close()
         await app.state.writer.close()
         await db.stop(engine)
 
@@ -274,5 +277,6 @@ def create_app(
     # SQLite has one writer at a time: a second writer task would only wait for the lock.
     app.state.writer = Writer(app.state.policy, tasks=1 if db.is_sqlite(engine) else 2)
     app.state.score_cache = new_score_cache()
+    app.state.scan_scheduler = ScanScheduler(interval_from_env())
     app.state.staff_clock = staff["clock"]
     return app
