@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedback.comments.masking import MARKERS_ID, mask
+from feedback.comments.masking import _NOT_SUFFIX, MARKERS_ID, mask
 
 PHONE = MARKERS_ID["phone"]
 NIK = MARKERS_ID["nik"]
@@ -150,3 +150,103 @@ def test_any_text_no_long_digit_runs_survive(text):
     masked = mask(text)
     assert re.search(r"[0-9]{10,}", masked) is None or "Rp" in masked
     assert mask(masked) == masked
+
+
+# ------------------------------------------------------------ plates (Kupang is DH)
+
+@pytest.mark.parametrize("text", [
+    "B 1 XYZ", "DH1234AB", "DH 1234 AB", "dh 5521 kc", "DH-7-A", "EB 123 C", "DB 9999 ZZZ",
+])
+def test_plate_forms(text):
+    assert mask(f"motor {text} parkir") == f"motor {PLATE} parkir"
+
+
+@pytest.mark.parametrize("text", [
+    "DH 0123 AB",  # no plate number starts with 0
+    "DH 12345 AB",  # at most four digits
+    "XY 1234 AB",  # not a region code
+    "DH 1234 ABCD",  # at most three suffix letters
+    "DH 1234",  # no suffix: cannot be told from a queue number
+    "ke loket B 3 lagi",
+    "Loket A 2 tutup",
+    "LOKET B 2",
+    "Lantai 2 B",
+    "PT 3 org",
+    "DH 2 jam",
+    "S 2 ya",
+    "Kupang DH",
+])
+def test_not_plates(text):
+    assert mask(text) == text
+
+
+# Harmless pieces of ordinary comments with numbers: counters, queue numbers, money, times,
+# dates, durations, people. None of them may be masked, however they are combined.
+@st.composite
+def harmless(draw):
+    n = st.integers(1, 99)
+    kind = draw(st.sampled_from(["loket", "antrian", "rp", "rpjt", "jam", "tanggal", "iso",
+                                 "menit", "orang", "lantai", "loketletter", "tahun"]))
+    if kind == "loket":
+        return f"loket {draw(n)} tutup"
+    if kind == "loketletter":
+        return f"loket {draw(st.sampled_from('ABC'))} {draw(n)} dibuka"
+    if kind == "antrian":
+        return f"antrian {draw(st.sampled_from('ABC'))}-{draw(st.integers(1, 999)):03d} dipanggil"
+    if kind == "rp":
+        rp = draw(st.sampled_from(["Rp ", "Rp. ", "Rp"]))
+        return f"{rp}{draw(st.integers(1, 999))}.000 dibayar"
+    if kind == "rpjt":
+        return f"Rp{draw(st.integers(1, 999))}.{draw(st.integers(0, 999)):03d}.000"
+    if kind == "jam":
+        sep = draw(st.sampled_from(".:"))
+        return f"jam {draw(st.integers(0, 23)):02d}{sep}{draw(st.integers(0, 59)):02d} WITA"
+    if kind == "tanggal":
+        sep = draw(st.sampled_from("-/."))
+        return (f"tanggal {draw(st.integers(1, 28))}{sep}{draw(st.integers(1, 12))}{sep}"
+                f"{draw(st.integers(2000, 2030))} datang")
+    if kind == "iso":
+        return (f"pada {draw(st.integers(2000, 2030))}-{draw(st.integers(1, 12)):02d}-"
+                f"{draw(st.integers(1, 28)):02d} antri")
+    if kind == "menit":
+        return f"{draw(st.integers(1, 300))} menit"
+    if kind == "orang":
+        return f"{draw(n)} orang"
+    if kind == "tahun":
+        return f"tahun {draw(st.integers(1990, 2030))}"
+    return f"lantai {draw(st.integers(1, 9))} gedung"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(harmless(), _WORDS), min_size=1, max_size=6).map(" ".join))
+def test_harmless_numbers_are_never_masked(text):
+    assert mask(text) == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(pieces=st.lists(harmless(), min_size=1, max_size=3),
+       region=st.sampled_from(["DH", "B", "DK", "EB", "L", "dh"]),
+       digits=st.from_regex(r"[1-9][0-9]{0,3}", fullmatch=True),
+       suffix=st.from_regex(r"[A-Z]{1,3}", fullmatch=True))
+def test_plate_masked_next_to_harmless_numbers(pieces, region, digits, suffix):
+    """A plate among harmless numbers: the plate is masked, the numbers stay."""
+    plate = f"{region} {digits} {suffix if region.isupper() else suffix.lower()}"
+    if region == "dh" and plate.split()[-1] in _NOT_SUFFIX:
+        return  # a lower-case word after a number is read as text, not a plate
+    text = " ".join([*pieces[:1], "motor", plate, "parkir", *pieces[1:]])
+    expected = " ".join([*pieces[:1], "motor", PLATE, "parkir", *pieces[1:]])
+    assert mask(text) == expected
+
+
+def test_the_demo_personal_comments_are_masked():
+    """Every personal-data comment the demo writes (feedback.demo.comments) loses its data."""
+    import numpy as np
+
+    from feedback.demo.comments import PERSONAL_TEMPLATES, personal_text
+
+    for seed in range(50):
+        rng = np.random.default_rng(seed)
+        for t in range(len(PERSONAL_TEMPLATES)):
+            masked = mask(personal_text(t, rng))
+            assert re.search(r"\d{2}", masked) is None and "@" not in masked, masked
+            assert "disamarkan]" in masked
