@@ -246,3 +246,56 @@ async def test_an_agency_user_of_another_agency_sees_nothing(data):
         assert done.status_code == 303
         assert flag_ids((await client.get(QUEUE)).text) == [data["foreign"]]
         assert (await client.get(f"{QUEUE}/{data['flag']}")).status_code == 404
+
+
+def figure(page: str, name: str) -> float:
+    found = re.search(rf'id="{name}" value="([^"]*)"', page)
+    assert found, name
+    return float(found.group(1))
+
+
+async def test_ikm_with_and_without_flagged_responses(data):
+    from feedback.performance import periods
+    from feedback.performance.scores import score_period
+    from scoring.ikm import official_ikm
+    from scoring.inputs import Parameters
+
+    org, hour = data["org"], data["hour"]
+    low = dict.fromkeys(FULL, 2)
+    await store_answers(org.kiosk, [low] * 12, hour + timedelta(hours=4))  # not flagged
+    period = periods.parse("2026-10")
+    unit_page = "/staf/unit/pkm-oesapa?period=2026-10"
+
+    def pooled(groups: list[tuple[dict, int]]) -> float:
+        import numpy as np
+        counts = np.zeros((len(FULL), 4))
+        for answers, n in groups:
+            for i, element in enumerate(FULL):
+                counts[i, answers[element] - 1] += n
+        return official_ikm(counts, sum(n for _, n in groups)).ikm
+
+    async def engine_ikm() -> float:
+        result = await score_period(period, Parameters())
+        return next(u for u in result.units if u.unit == "pkm-oesapa").ikm
+
+    async with make_client() as client:
+        token = await signed(client, "city")
+        page = (await client.get(unit_page + "&lang=en")).text
+        assert figure(page, "n-pending") == 5 and figure(page, "n-excluded") == 0
+        assert figure(page, "ikm-counted") == pytest.approx(await engine_ikm(), abs=1e-9)
+        assert figure(page, "ikm-counted") == pytest.approx(pooled([(FULL, 5), (low, 12)]))
+        assert figure(page, "ikm-without-pending") == pytest.approx(pooled([(low, 12)]))
+        city = (await client.get("/staf/kota?period=2026-10")).text
+        assert figure(city, "n-pending") == 11
+        assert figure(city, "ikm-counted") == pytest.approx(pooled([(FULL, 11), (low, 12)]))
+        assert figure(city, "ikm-without-pending") == pytest.approx(pooled([(low, 12)]))
+        r = await client.post(f"{QUEUE}/{data['flag']}/keputusan", data={
+            "_csrf_token": token, "action": "exclude", "reason": "stuffing", "seen": "0"})
+        assert r.status_code == 303
+        page = (await client.get(unit_page)).text
+        assert figure(page, "n-pending") == 0 and figure(page, "n-excluded") == 5
+        assert figure(page, "ikm-counted") == pytest.approx(await engine_ikm(), abs=1e-9)
+        assert figure(page, "ikm-counted") == pytest.approx(pooled([(low, 12)]))
+        assert figure(page, "ikm-without-pending") == figure(page, "ikm-counted")
+        city = (await client.get("/staf/kota?period=2026-10")).text
+        assert figure(city, "n-pending") == 6 and figure(city, "n-excluded") == 5

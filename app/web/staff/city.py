@@ -27,6 +27,7 @@ from app.web.staff.charts import Chart
 from app.web.staff.dashboards import _helpers, _period_or_message, number, ordinal
 from app.web.staff.errors import staff_message
 from app.web.staff.page import staff_context, staff_lang
+from feedback.integrity.figures import integrity_note
 from feedback.performance import city
 from feedback.performance.city import CityView, TrendPoint
 
@@ -210,4 +211,5 @@ class CityController(Controller):
                          if helpers["chosen_key"] else None),
             report_url=(_link("/staf/kota/laporan", lang, period=period.key, format="pdf")
                         if helpers["chosen_key"] else None),
-            trend_label=lambda p: _trend_label(view.trend_kind, p, helpers)))
+            trend_label=lambda p: _trend_label(view.trend_kind, p, helpers),
+            integrity_note=await integrity_note(period)))

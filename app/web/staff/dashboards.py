@@ -31,6 +31,7 @@ from app.web.staff.predicate import agency_advice, unit_advice
 from app.web.staff.unit_pages import comment_markers
 from feedback.clock import wita_day
 from feedback.comments.listing import latest_comments
+from feedback.integrity.figures import integrity_note
 from feedback.performance import dashboard, periods
 from feedback.performance.periods import Period
 
@@ -263,6 +264,7 @@ class DashboardController(Controller):
             min_group_minus_one=_min_group(request) - 1,
             charts=_charts(board.official, board.trend, lang, helpers["element_names"], _),
             comments_url=f"/staf/unit/{board.unit.code}/komentar",
+            integrity_note=await integrity_note(period, board.unit.id),
             targets_url=f"/staf/unit/{board.unit.code}/kinerja"))
 
     @get("/dinas/{agency:str}", guards=[roles("agency", "city")])
