@@ -24,8 +24,9 @@ from tests.test_integrity_scan import wita
 # counter-hour: every test flags hours of its own day.
 DAYS = iter(range(1, 29))
 QUEUE = "/staf/integritas"
-COVERED_ROUTES = {("GET", "/staf/integritas"), ("GET", "/staf/integritas/{flag_id}"),
-                  ("POST", "/staf/integritas/{flag_id}/keputusan")}
+# test_roles_and_scope exercises these with a flag's id (the paths with a concrete id)
+COVERED_ROUTES = {("GET", "/staf/integritas"), ("GET", "/staf/integritas/1"),
+                  ("POST", "/staf/integritas/1/keputusan")}
 
 
 async def flag_at(counter: str, counter_id: int, hour, n: int = 5, served: int = 2,
