@@ -199,3 +199,23 @@ def test_cli_refuses_bad_options_in_one_line(capsys):
                      SECRET]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and all(line.startswith("suara alerts webhook: ") for line in err)
+
+
+async def test_the_serve_task_raises_and_delivers(world):  # noqa: F811
+    from feedback.alerts.schedule import AlertScheduler, interval_from_env
+
+    assert interval_from_env({}) == 300 and interval_from_env({"SUARA_ALERTS_INTERVAL": "0"}) == 0
+    with pytest.raises(ValueError):
+        interval_from_env({"SUARA_ALERTS_INTERVAL": "soon"})
+    with Receiver([]) as receiver:
+        await webhook.set_webhook(CLI_ACTOR, "dinkes", receiver.url, SECRET)
+        await flag(world, datetime(2026, 11, 19, 1, 0, tzinfo=UTC))
+        scheduler = AlertScheduler(300)
+        await scheduler.run_once()
+        await scheduler.run_once()  # within the interval: sends what is due, raises nothing
+    assert await Alert.count() == 1
+    assert [g["valid"] for g in receiver.got] == [True]
+    assert (await AlertDelivery.select().first())["state"] == "delivered"
+    disabled = AlertScheduler(0)
+    disabled.start()
+    assert disabled._task is None

@@ -37,6 +37,8 @@ from app.web.staff.errors import staff_error, staff_message
 from app.web.staff.page import staff_lang
 from app.web.staff.routes import STAFF_ROUTES
 from feedback import engine as db
+from feedback.alerts.schedule import AlertScheduler
+from feedback.alerts.schedule import interval_from_env as alerts_interval
 from feedback.integrity.schedule import ScanScheduler, interval_from_env
 from feedback.survey.outcomes import UNAVAILABLE_RETRY_AFTER
 from feedback.survey.submit import Policy
@@ -229,9 +231,11 @@ def create_app(
     async def startup(app: Litestar) -> None:
         await db.start(engine)
         app.state.scan_scheduler.start()  # the scheduled integrity scan (one worker a time)
+        app.state.alert_scheduler.start()  # alerts raised and webhooks sent (feedback.alerts)
 
     async def shutdown(app: Litestar) -> None:
         await app.state.scan_scheduler.close()
+        await app.state.alert_scheduler.close()
         await app.state.writer.close()
         await db.stop(engine)
 
@@ -278,5 +282,6 @@ def create_app(
     app.state.writer = Writer(app.state.policy, tasks=1 if db.is_sqlite(engine) else 2)
     app.state.score_cache = new_score_cache()
     app.state.scan_scheduler = ScanScheduler(interval_from_env())
+    app.state.alert_scheduler = AlertScheduler(alerts_interval())
     app.state.staff_clock = staff["clock"]
     return app

@@ -15,6 +15,7 @@ gets one `alert_delivery` (its JSON body frozen), sent by `feedback.alerts.webho
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -160,7 +161,8 @@ async def _labels(rows: list[dict[str, Any]]) -> dict[int, tuple[str, str, bool,
         return out
     model = await current_model()
     texts = [mask(r["comment"]) for r in rows]
-    for row, label in zip(rows, model.classify(texts), strict=True):
+    classified = await asyncio.to_thread(model.classify, texts)
+    for row, label in zip(rows, classified, strict=True):
         if label is not None:
             out[row["id"]] = (label.element, label.sentiment, label.urgent,
                               label.urgent_terms)

@@ -59,8 +59,9 @@ def test_unit_head_sees_the_count_opens_the_list_and_acknowledges(pages, server:
     sign_in(page, email, password)
     unit_code = page.url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
     send_comment(server, unit_code)
+    # The server's own alert task may have raised it already: the check then adds nothing.
     result = alerts_check(server)
-    assert result["raised"]["urgent"] >= 1
+    assert set(result) == {"raised", "delivery"}
     page.reload()
     link = page.get_by_role("navigation", name="Halaman staf").get_by_role(
         "link", name="Peringatan (1)")
