@@ -9,6 +9,7 @@ from pathlib import Path
 from piccolo.engine.postgres import PostgresEngine
 
 from feedback.accounts.tables import SignInThrottle, StaffSession, StaffUser
+from feedback.alerts.tables import Alert, AlertDelivery, AlertDeliveryAttempt, AlertWebhook
 from feedback.comments.tables import CommentLabel, CommentRetrain
 from feedback.integrity.tables import IntegrityFlag, IntegrityScan, ServedCount
 from feedback.org.counters import clear_counter_cache
@@ -50,7 +51,8 @@ async def reset_database(engine) -> None:
 async def wipe_rows() -> None:
     # Staff users first (they name counters, units and agencies); the audit log is
     # append-only and is never wiped: tests look at rows added after a mark.
-    for table in (StaffSession, SignInThrottle, StaffUser, CommentLabel, CommentRetrain,
+    for table in (AlertDeliveryAttempt, AlertDelivery, AlertWebhook, Alert,
+                  StaffSession, SignInThrottle, StaffUser, CommentLabel, CommentRetrain,
                   IntegrityFlag, IntegrityScan, ServedCount,
                   TicketToken, UnitMonthGroup, UnitDayGroup, UnitDayScore, UnitDayStats,
                   Response, DeviceSeen, RateWindow,

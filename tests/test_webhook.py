@@ -219,3 +219,31 @@ async def test_the_serve_task_raises_and_delivers(world):  # noqa: F811
     disabled = AlertScheduler(0)
     disabled.start()
     assert disabled._task is None
+
+
+async def test_cli_sets_the_webhook_checks_and_delivers(world):  # noqa: F811
+    from tests.test_comments_cli import suara
+
+    mark = await audit_mark()
+    with Receiver([500]) as receiver:
+        done = suara("alerts", "webhook", "--agency", "dinkes", "--url", receiver.url)
+        assert done.returncode == 0, done.stderr
+        secret = done.stdout.split("secret (shown once): ")[1].strip()
+        row = await AlertWebhook.select().first()
+        assert row["secret"] == secret and row["url"] == receiver.url
+        await webhook.set_webhook(CLI_ACTOR, "dinkes", receiver.url, SECRET)
+        await flag(world, datetime(2026, 11, 19, 1, 0, tzinfo=UTC))
+        done = suara("alerts", "check")
+        assert done.returncode == 0, done.stderr
+        out = json.loads(done.stdout)
+        # The flag was raised when stored here (run_scan raises at the end of a scan; this
+        # test stores the flag directly, so `check` raises it) and its delivery refused once.
+        assert out["raised"] == {"urgent": 0, "drop": 0, "flag": 1}
+        assert out["delivery"] == {"attempted": 1, "delivered": 0, "retrying": 1, "failed": 0}
+        again = suara("alerts", "deliver")  # not due for a minute
+        assert json.loads(again.stdout)["attempted"] == 0
+        missing = suara("alerts", "webhook", "--agency", "nope", "--url", receiver.url)
+        assert missing.returncode == 2
+        assert missing.stderr.strip() == "suara alerts webhook: no agency with the code 'nope'"
+    log = [e for e in await entries(object_type="agency") if e["id"] > mark]
+    assert len(log) == 2 and secret not in json.dumps([e["new"] for e in log])
