@@ -88,7 +88,7 @@ def test_drop_test_is_the_one_sided_z_test_with_a_minimum_drop():
     assert drop is not None
     assert drop.baseline_mean == pytest.approx(3.5)
     assert drop.baseline_sd == pytest.approx(sd)
-    assert drop.z == pytest.approx((3.0 - 3.5) / (sd / math.sqrt(20)))
+    assert drop.z == pytest.approx((3.0 - 3.5) / (sd * math.sqrt(1 / 20 + 1 / 80)))
     assert drop.as_json()["ikm_window"] == 75.0 and drop.as_json()["ikm_baseline"] == 87.5
     # A drop smaller than MIN_DROP is no alert, however certain.
     assert rules.drop_test([3.3] * 20, baseline) is None
@@ -108,6 +108,48 @@ def test_fee_terms_are_lexicon_terms_and_pungli_is_read_from_them():
     assert rules.is_pungli("bayar lebih dari tarif", "biaya")
     assert not rules.is_pungli("saya dilecehkan petugas", "perilaku")
     assert not rules.is_pungli("tidak ada pungli di sini", "perilaku")
+
+
+def simulated_respondent(rng: random.Random, shift: float = 0.0) -> float:
+    """A respondent's score: a general level (2, 3 or 4: 8 %, 52 %, 40 %), each of the nine
+    answers one off it with probability 0.3 (clipped to 1-4), and lowered by one more with
+    probability `shift` (a service getting worse)."""
+    level = rng.choices([2, 3, 4], weights=[0.08, 0.52, 0.40])[0]
+    answers = []
+    for _ in range(9):
+        value = level + (rng.choice([-1, 1]) if rng.random() < 0.3 else 0)
+        value -= rng.random() < shift
+        answers.append(min(4, max(1, value)))
+    return sum(answers) / 9
+
+
+def drop_rates(seed: int = 1) -> dict[str, float]:
+    """Measured: the share of clean windows alerted (300 counters with 60, 150 or 400
+    baseline ratings, 10 windows each) and the share of windows alerted after a real drop."""
+    rng = random.Random(seed)
+    clean = alarms = 0
+    for _ in range(300):
+        baseline = [simulated_respondent(rng) for _ in range(rng.choice([60, 150, 400]))]
+        for _ in range(10):
+            window = [simulated_respondent(rng) for _ in range(rules.WINDOW)]
+            clean += 1
+            alarms += rules.drop_test(window, baseline) is not None
+    out = {"false_alarms": alarms / clean}
+    for shift in (0.3, 0.5, 0.7):
+        hits = 0
+        for _ in range(300):
+            baseline = [simulated_respondent(rng) for _ in range(150)]
+            window = [simulated_respondent(rng, shift) for _ in range(rules.WINDOW)]
+            hits += rules.drop_test(window, baseline) is not None
+        out[f"detected_{shift}"] = hits / 300
+    return out
+
+
+def test_drop_rule_false_alarms_and_detection_measured_on_simulated_ratings():
+    rates = drop_rates()
+    print(rates)
+    assert rates["false_alarms"] <= 0.005
+    assert rates["detected_0.5"] >= 0.5 and rates["detected_0.7"] >= 0.9
 
 
 # Raising -------------------------------------------------------------------------------

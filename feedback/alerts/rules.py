@@ -5,9 +5,12 @@ excluded ratings; a rating's score is the respondent's mean answer (1–4, as in
 The baseline is every counted, not excluded rating of the same counter in the
 `BASELINE_DAYS` (90) days before the window's first rating (at least `MIN_BASELINE` (60)
 of them). The window's mean m is compared with the baseline's mean μ and standard deviation
-σ by a one-sided z test: z = (m − μ) / (σ / √20). A drop is raised when z ≤ `Z_LIMIT`
+σ (over its n ratings) by a one-sided z test that allows for the baseline mean being an
+estimate too: z = (m − μ) / (σ · √(1/20 + 1/n)). A drop is raised when z ≤ `Z_LIMIT`
 (−3.09, a one-sided p ≤ 0.001 under the baseline) AND μ − m ≥ `MIN_DROP` (0.25 points on
-the 1–4 scale, 6.25 IKM points: a drop that matters, not just one that is certain). The
+the 1–4 scale, 6.25 IKM points: a drop that matters, not just one that is certain).
+Respondent scores are skewed (a long low tail), so the test's real false-alarm rate is
+measured by simulation (tests/test_alerts.py; the README has the figures). The
 window's newest rating must be at most `RECENT_DAYS` (7) days old. A counter gets at most
 one drop alert per window of 20 ratings: a window that shares a rating with the window of
 the counter's previous drop alert raises nothing.
@@ -77,7 +80,7 @@ def drop_test(window: Sequence[float], baseline: Sequence[float]) -> Drop | None
     if mu - m < MIN_DROP:
         return None
     # A baseline without spread: any drop of MIN_DROP is sharp.
-    z = -math.inf if sd == 0 else (m - mu) / (sd / math.sqrt(WINDOW))
+    z = -math.inf if sd == 0 else (m - mu) / (sd * math.sqrt(1 / WINDOW + 1 / len(baseline)))
     if z > Z_LIMIT:
         return None
     return Drop(window_mean=m, baseline_mean=mu, baseline_sd=sd, baseline_n=len(baseline),
