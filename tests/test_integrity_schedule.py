@@ -108,3 +108,12 @@ async def test_zero_disables():
     worker = ScanScheduler(0)
     worker.start()
     assert not worker.running
+
+
+def test_a_bad_interval_stops_the_app_with_one_line(monkeypatch):
+    from app.settings import Settings
+    from app.web.main import create_app
+
+    monkeypatch.setenv("SUARA_SCAN_INTERVAL", "hourly")
+    with pytest.raises(SystemExit, match="SUARA_SCAN_INTERVAL must be a whole number"):
+        create_app(Settings(secret="test-secret"), manage_engine=False)

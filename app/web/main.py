@@ -281,7 +281,10 @@ def create_app(
     # SQLite has one writer at a time: a second writer task would only wait for the lock.
     app.state.writer = Writer(app.state.policy, tasks=1 if db.is_sqlite(engine) else 2)
     app.state.score_cache = new_score_cache()
-    app.state.scan_scheduler = ScanScheduler(interval_from_env())
+    try:
+        app.state.scan_scheduler = ScanScheduler(interval_from_env())
+    except ValueError as exc:  # a bad SUARA_SCAN_INTERVAL: one line, as for the settings
+        raise SystemExit(str(exc)) from None
     app.state.alert_scheduler = AlertScheduler(alerts_interval())
     app.state.staff_clock = staff["clock"]
     return app
