@@ -334,6 +334,8 @@ async def test_acknowledge_from_the_page(world):
             answer = await client.post(f"{PAGE}/{alert}/terima", data={"_csrf_token": token})
             assert answer.status_code == 404
         assert await reads.count_open(scope("unit", world)) == 1
+        listed = await client.get(PAGE)
+        assert 'href="/staf/unit/pkm-oesapa/komentar/tema?urgent=1"' in listed.text
         mark = await audit_mark()
         answer = await client.post(f"{PAGE}/{ids['urgent']}/terima",
                                    data={"_csrf_token": token})
@@ -357,3 +359,6 @@ async def test_acknowledge_from_the_page(world):
         page = await client.get(PAGE + "?lang=en")
         assert "Alerts (1)" in page.text and "Flagged counter-hour" in page.text
         assert re.search(r"burst</code>, <code>fast_repeat", page.text)
+        flag_id = (await IntegrityFlag.select(IntegrityFlag.id).first())["id"]
+        assert f'href="/staf/integritas/{flag_id}"' in page.text
+        assert 'href="/staf/unit/pkm-oesapa/komentar/tema?urgent=1"' not in page.text  # acked
