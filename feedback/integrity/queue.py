@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from piccolo.query.functions.aggregate import Max
+
 from feedback.accounts.scope import Scope
 from feedback.clock import WITA
 from feedback.integrity.tables import IntegrityDecision, IntegrityFlag
@@ -79,21 +81,21 @@ async def _decided_ids(keys: set[tuple[str, datetime]] | None = None) -> dict[
 
 async def _newest_flags(scope: Scope) -> list[dict[str, Any]]:
     where = _scope_where(scope)
-    query = IntegrityFlag.select(
+    latest = IntegrityFlag.select(Max(IntegrityFlag.id, alias="id")).group_by(
+        IntegrityFlag.counter, IntegrityFlag.hour)
+    if where is not None:
+        latest = latest.where(where)
+    ids = [r["id"] for r in await latest]
+    if not ids:
+        return []
+    return await IntegrityFlag.select(
         IntegrityFlag.id, IntegrityFlag.hour, IntegrityFlag.reasons,
         IntegrityFlag.anomaly_score, IntegrityFlag.responses, IntegrityFlag.response_ids,
         IntegrityFlag.counter.code.as_alias("counter_code"),
         IntegrityFlag.counter.name.as_alias("counter_name"),
         IntegrityFlag.counter.unit.code.as_alias("unit_code"),
-        IntegrityFlag.counter.unit.name.as_alias("unit_name"))
-    if where is not None:
-        query = query.where(where)
-    newest: dict[tuple[str, datetime], dict[str, Any]] = {}
-    for row in await query:
-        key = (row["counter_code"], _aware(row["hour"]))
-        if key not in newest or row["id"] > newest[key]["id"]:
-            newest[key] = row
-    return list(newest.values())
+        IntegrityFlag.counter.unit.name.as_alias("unit_name")).where(
+        IntegrityFlag.id.is_in(ids))
 
 
 async def review_queue(scope: Scope, status: str | None = None) -> list[QueueItem]:
