@@ -142,6 +142,7 @@ async def test_newest_flag_per_hour_pending_first_and_the_evidence(data):
         assert again in ids and flag not in ids and len(ids) == 2
         page = (await client.get(f"{QUEUE}/{again}?lang=en")).text
         assert "More ratings than transactions served in the hour" in page
+        assert "5 ratings, 2 transactions served" in page  # the evidence in words
         assert '<svg role="img"' in page and "Ratings per 5 minutes" in page
         assert 'data-feature="share_all_four"' in page
         assert "0812-3456-7890" not in page and "[phone number hidden]" in page

@@ -56,7 +56,39 @@ FEATURE_WORDS = {
     "gap_min": N_("Shortest gap between ratings (seconds)"),
     "gap_median": N_("Median gap between ratings (seconds)"),
 }
+EVIDENCE_WORDS = {
+    "above_served": N_("%(responses)s ratings, %(served)s transactions served"),
+    "burst": N_("%(responses)s ratings where %(baseline)s are usual (probability %(p)s)"),
+    "outside_hours": N_("%(outside)s ratings outside the opening hours"),
+    "fast_repeat": N_("%(pairs)s pairs of ratings less than 20 seconds apart, from "
+                      "%(devices)s devices"),
+    "near_duplicate_comments": N_("%(largest_group)s nearly identical comments in the "
+                                  "largest of %(groups)s groups"),
+    "unverified_surge": N_("%(unverified)s ratings without a token where %(baseline)s are "
+                           "usual (probability %(p)s); share with a token "
+                           "%(verified_share)s, usually %(usual_verified_share)s"),
+}
 MAX_SELECTED = 2000
+
+
+def evidence_words(code: str, evidence: dict[str, Any] | None, lang: str) -> str:
+    """A reason's numbers in words ("43 ratings where 1.2 are usual (probability …)")."""
+    if not evidence:
+        return ""
+    _ = i18n.gettext(lang)
+
+    def show(value: Any) -> str:
+        if isinstance(value, float):
+            if 0 < abs(value) < 0.001:
+                return f"{value:.1e}"
+            return number(value, 3 if abs(value) < 1 else 1, lang)
+        return str(value)
+
+    values = {k: show(v) for k, v in evidence.items()}
+    try:
+        return _(EVIDENCE_WORDS[code], **values)
+    except KeyError:
+        return ", ".join(f"{k} = {v}" for k, v in values.items())
 
 
 def reason_words(lang: str) -> dict[str, str]:
@@ -83,6 +115,7 @@ def _item_context(lang: str) -> dict[str, Any]:
     _ = i18n.gettext(lang)
     return {
         "reason_words": reason_words(lang),
+        "evidence_words": lambda code, ev: evidence_words(code, ev, lang),
         "status_words": {"pending": _("pending"), "decided": _("decided")},
         "action_words": {"exclude": _("excluded"), "keep": _("kept")},
         "num": lambda v, d=0: number(v, d, lang),
