@@ -247,3 +247,29 @@ async def test_cli_sets_the_webhook_checks_and_delivers(world):  # noqa: F811
         assert missing.stderr.strip() == "suara alerts webhook: no agency with the code 'nope'"
     log = [e for e in await entries(object_type="agency") if e["id"] > mark]
     assert len(log) == 2 and secret not in json.dumps([e["new"] for e in log])
+
+
+async def test_the_city_webhook_gets_what_the_city_sees(world):  # noqa: F811
+    from tests.test_alerts import add, answers_of
+
+    org = world["org"]
+    with Receiver([]) as city, Receiver([]) as agency:
+        mark = await audit_mark()
+        await webhook.set_webhook(CLI_ACTOR, None, city.url, SECRET)
+        await webhook.set_webhook(CLI_ACTOR, "dinkes", agency.url, SECRET)
+        log = [e for e in await entries(object_type="city") if e["id"] > mark]
+        assert [(e["action"], e["object_key"]) for e in log] == [("alert.webhook", "city")]
+        await flag(world, datetime(2026, 11, 19, 1, 0, tzinfo=UTC))
+        await add(org.counter_id, org.unit_id, [answers_of(3)], NOW - timedelta(hours=2),
+                  timedelta(0), comment="Petugas minta uang rokok baru dilayani")
+        await add(org.counter_id, org.unit_id, [answers_of(3)], NOW - timedelta(hours=1),
+                  timedelta(0), comment="saya dilecehkan dan diancam petugas loket")
+        raised = await raising.raise_alerts(NOW)
+        assert (raised.flag, raised.urgent) == (1, 2)
+        report = await webhook.deliver_due(NOW)
+        assert report.delivered == 5
+    kinds = sorted((json.loads(g["body"])["kind"], json.loads(g["body"])["pungli"])
+                   for g in city.got)
+    assert kinds == [("flag", False), ("urgent", True)]
+    assert len(agency.got) == 3 and all(g["valid"] for g in city.got + agency.got)
+    assert await webhook.disable_webhook(CLI_ACTOR, None)

@@ -7,6 +7,7 @@
   `{"attempted", "delivered", "retrying", "failed"}`.
 * `suara alerts webhook --agency CODE --url URL [--secret S]`: set the agency's webhook
   (audited); without `--secret` one is generated and printed once. `--off` turns it off.
+  `--city` instead of `--agency`: the city's webhook (the alerts the city role sees).
 
 Exit codes: 0 done; 1 the database failed; 2 bad options (one line on standard error).
 """
@@ -40,7 +41,11 @@ def add_parsers(sub: Any) -> None:
         "webhook", help="set or turn off an agency's alert webhook",
         description="Each new alert of the agency is POSTed as JSON to the URL, signed "
                     "with HMAC-SHA256 (X-Suara-Signature) over '<X-Suara-Timestamp>.<body>'.")
-    p.add_argument("--agency", required=True, help="the agency's code")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--agency", help="the agency's code")
+    who.add_argument("--city", action="store_true",
+                     help="the city's webhook (Inspektorat): every drop and flagged "
+                          "counter-hour and the urgent comments about illegal fees")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--url", help="http:// or https:// address")
     group.add_argument("--off", action="store_true", help="turn the webhook off")
@@ -101,12 +106,14 @@ def cmd_webhook(args: argparse.Namespace) -> int:
             print(f"suara alerts webhook: {exc}", file=sys.stderr)
             return EXIT_BAD_OPTIONS
 
+    name = "the city" if args.city else args.agency
+
     async def job(engine: Any) -> int:
         await migrate_first(engine)
         try:
             if args.off:
                 changed = await webhook.disable_webhook(CLI_ACTOR, args.agency)
-                print(f"webhook of {args.agency}: " + ("turned off" if changed
+                print(f"webhook of {name}: " + ("turned off" if changed
                                                        else "was not on"))
                 return EXIT_OK
             secret = await webhook.set_webhook(CLI_ACTOR, args.agency, args.url, args.secret)
@@ -116,7 +123,7 @@ def cmd_webhook(args: argparse.Namespace) -> int:
             return EXIT_BAD_OPTIONS
         except Exception as exc:
             return _fail("webhook", exc)
-        print(f"webhook of {args.agency}: {args.url}")
+        print(f"webhook of {name}: {args.url}")
         if args.secret is None:
             print(f"secret (shown once): {secret}")
         return EXIT_OK

@@ -10,7 +10,8 @@ source object, and queue their webhook deliveries.
 Idempotent: an alert's `source_key` is unique and inserted with ON CONFLICT DO NOTHING, so
 two runs at once (two workers, the CLI beside the server) never raise one twice. Nothing
 here runs on the citizens' submit path. Each new alert of an agency with an active webhook
-gets one `alert_delivery` (its JSON body frozen), sent by `feedback.alerts.webhook`.
+gets one `alert_delivery` (its JSON body frozen), sent by `feedback.alerts.webhook`; the
+alerts the city role sees (drops, flags, pungli comments) also go to the city's webhook.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from feedback.integrity.tables import IntegrityFlag
 from feedback.tables import Counter, Response, Unit
 
 LOOKBACK_DAYS = 7
+CITY_HOOK = 0  # the agency_id of the city's webhook (alert_webhook)
 
 
 @dataclass(frozen=True)
@@ -117,15 +119,17 @@ async def _insert(candidates: list[dict[str, Any]], now: datetime,
             if not rows:
                 continue
             new += 1
-            hook = hooks.get(c["agency_id"])
-            if hook is None:
+            targets = [hooks.get(c["agency_id"])]
+            if rules.city_sees(c["kind"], c["pungli"]):
+                targets.append(hooks.get(CITY_HOOK))
+            targets = [t for t in targets if t is not None]
+            if not targets:
                 continue
             alert = {**c, "id": rows[0]["id"], "raised_at": now}
-            text = (comments or {}).get(c["response_id"] or 0)
-            await AlertDelivery.insert(AlertDelivery(
+            body = body_of(alert, units, counters, (comments or {}).get(c["response_id"] or 0))
+            await AlertDelivery.insert(*(AlertDelivery(
                 alert_id=alert["id"], webhook_id=hook, state="pending", attempts=0,
-                next_at=now, created_at=now,
-                body=body_of(alert, units, counters, text)))
+                next_at=now, created_at=now, body=body) for hook in targets))
     return new
 
 

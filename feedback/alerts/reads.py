@@ -27,6 +27,7 @@ from typing import Any
 from feedback.accounts.audit import Actor, record
 from feedback.accounts.scope import Scope
 from feedback.alerts.raising import aware
+from feedback.alerts.rules import city_sees
 from feedback.alerts.tables import Alert
 from feedback.engine import transaction
 from feedback.org.scoped import NotAllowed, NotFound
@@ -69,7 +70,7 @@ def _where(scope: Scope) -> Any:
 
 def sees(scope: Scope, alert: dict[str, Any]) -> bool:
     if scope.role == "city":
-        return alert["kind"] != "urgent" or bool(alert["pungli"])
+        return city_sees(alert["kind"], bool(alert["pungli"]))
     if scope.role == "agency":
         return alert["agency_id"] == scope.agency_id
     if scope.role == "unit":

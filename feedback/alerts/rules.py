@@ -92,5 +92,11 @@ def fee_terms(text: str) -> tuple[str, ...]:
     return tuple(t for t in urgent_terms(normalise(text)) if t in FEE_TERMS)
 
 
+def city_sees(kind: str, pungli: bool) -> bool:
+    """The city role (Inspektorat) gets every drop and flag and the pungli comments; other
+    urgent comments stay with the agency (feedback.alerts.reads)."""
+    return kind != "urgent" or pungli
+
+
 def is_pungli(text: str, element: str) -> bool:
     return element == "biaya" or bool(fee_terms(text))

@@ -1,9 +1,10 @@
 """Outgoing webhooks: an agency's alerts POSTed as JSON to its URL, signed, retried.
 
 * `set_webhook(actor, agency_code, url, secret=None)` stores (or replaces) the agency's
-  webhook; a secret is generated when none is given and returned once (it is never shown
-  again, nor written to the audit log: the audit row `alert.webhook` has the URL and the
-  secret's SHA-256 fingerprint). `disable_webhook` turns it off.
+  webhook (`agency_code` None: the city's, which gets the alerts the city role sees: every
+  drop and flag and the pungli comments); a secret is generated when none is given and
+  returned once (it is never shown again, nor written to the audit log: the audit row
+  `alert.webhook` has the URL and the secret's SHA-256 fingerprint). `disable_webhook` turns it off.
 * Each new alert of the agency gets one delivery (`feedback.alerts.raising`), its body
   frozen: every attempt sends the same bytes.
 * A request carries `Content-Type: application/json`, `X-Suara-Delivery` (the delivery
@@ -33,6 +34,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from feedback.accounts.audit import Actor, record
+from feedback.alerts.raising import CITY_HOOK
 from feedback.alerts.tables import AlertDelivery, AlertDeliveryAttempt, AlertWebhook
 from feedback.engine import transaction
 from feedback.tables import Agency
@@ -70,14 +72,20 @@ def fingerprint(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()[:16]
 
 
-async def _agency_id(code: str) -> int:
+async def _agency_id(code: str | None) -> int:
+    if code is None:
+        return CITY_HOOK
     row = await Agency.select(Agency.id).where(Agency.code == code).first()
     if row is None:
         raise UnknownAgency(code)
     return row["id"]
 
 
-async def set_webhook(actor: Actor, agency_code: str, url: str, secret: str | None = None,
+def _object(agency_code: str | None) -> tuple[str, str]:
+    return ("city", "city") if agency_code is None else ("agency", agency_code)
+
+
+async def set_webhook(actor: Actor, agency_code: str | None, url: str, secret: str | None = None,
                       at: datetime | None = None) -> str:
     """Store the agency's webhook (active); returns its secret. Raises UnknownAgency,
     ValueError (a bad URL, a secret shorter than 16 characters)."""
@@ -99,14 +107,15 @@ async def set_webhook(actor: Actor, agency_code: str, url: str, secret: str | No
                 updated_by=actor.email[:254]))
         else:
             await AlertWebhook.update(values).where(AlertWebhook.id == old["id"])
-        await record(actor, AUDIT_ACTION, "agency", agency_code,
+        await record(actor, AUDIT_ACTION, *_object(agency_code),
                      old=None if old is None else {"url": old["url"], "active": old["active"],
                                                    "secret": fingerprint(old["secret"])},
                      new={"url": url, "active": True, "secret": fingerprint(secret)}, at=now)
     return secret
 
 
-async def disable_webhook(actor: Actor, agency_code: str, at: datetime | None = None) -> bool:
+async def disable_webhook(actor: Actor, agency_code: str | None,
+                          at: datetime | None = None) -> bool:
     """Turn the agency's webhook off (pending deliveries stay and are not sent). Returns
     whether anything changed."""
     agency = await _agency_id(agency_code)
@@ -118,7 +127,7 @@ async def disable_webhook(actor: Actor, agency_code: str, at: datetime | None = 
         await AlertWebhook.update({AlertWebhook.active: False, AlertWebhook.updated_at: now,
                                    AlertWebhook.updated_by: actor.email[:254]}).where(
             AlertWebhook.id == old["id"])
-        await record(actor, AUDIT_ACTION, "agency", agency_code,
+        await record(actor, AUDIT_ACTION, *_object(agency_code),
                      old={"url": old["url"], "active": True},
                      new={"url": old["url"], "active": False}, at=now)
     return True
