@@ -199,6 +199,8 @@ def test_cli_refuses_bad_options_in_one_line(capsys):
                      SECRET]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and all(line.startswith("suara alerts webhook: ") for line in err)
+    assert cli_main(["alerts", "check", "--days", "0"]) == 2
+    assert capsys.readouterr().err == "suara alerts check: --days must be between 1 and 3660\n"
 
 
 async def test_the_serve_task_raises_and_delivers(world):  # noqa: F811

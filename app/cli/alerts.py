@@ -1,8 +1,9 @@
 """`suara alerts ...`: the staff alerts (feedback.alerts).
 
-* `suara alerts check`: raise the new alerts (urgent comments of the last 7 days, sharp
-  drops, flagged counter-hours), queue their webhook deliveries, then send the deliveries
-  due; prints `{"raised": {"urgent": N, "drop": N, "flag": N}, "delivery": {...}}`.
+* `suara alerts check [--days N]`: raise the new alerts (urgent comments of the last N
+  days, default 7; sharp drops; flagged counter-hours), queue their webhook deliveries,
+  then send the deliveries due; prints
+  `{"raised": {"urgent": N, "drop": N, "flag": N}, "delivery": {...}}`.
 * `suara alerts deliver`: send the webhook deliveries due (retries included); prints
   `{"attempted", "delivered", "retrying", "failed"}`.
 * `suara alerts webhook --agency CODE --url URL [--secret S]`: set the agency's webhook
@@ -34,6 +35,8 @@ def add_parsers(sub: Any) -> None:
         description="Raise an alert per urgent comment (last 7 days), sharp drop at a "
                     "counter (its last 20 ratings against its previous 90 days) and flagged "
                     "counter-hour not alerted yet; then send the webhook deliveries due.")
+    p.add_argument("--days", type=int, default=7, metavar="N",
+                   help="check the comments of the last N days (default 7; 1-3660)")
     p.set_defaults(func=cmd_check)
     p = alerts_sub.add_parser("deliver", help="send the webhook deliveries due")
     p.set_defaults(func=cmd_deliver)
@@ -62,10 +65,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     from feedback.alerts.raising import raise_alerts
     from feedback.alerts.webhook import deliver_due
 
+    if not 1 <= args.days <= 3660:
+        print("suara alerts check: --days must be between 1 and 3660", file=sys.stderr)
+        return EXIT_BAD_OPTIONS
+
     async def job(engine: Any) -> int:
         await migrate_first(engine)
         try:
-            raised = await raise_alerts()
+            raised = await raise_alerts(comment_days=args.days)
             sent = await deliver_due()
         except Exception as exc:
             return _fail("check", exc)

@@ -180,12 +180,12 @@ async def _labels(rows: list[dict[str, Any]]) -> dict[int, tuple[str, str, bool,
     return out
 
 
-async def raise_comment_alerts(now: datetime) -> int:
-    """An alert per urgent comment of the last LOOKBACK_DAYS days not alerted yet."""
+async def raise_comment_alerts(now: datetime, days: int = LOOKBACK_DAYS) -> int:
+    """An alert per urgent comment of the last `days` days not alerted yet."""
     rows = await Response.select(
         Response.id, Response.comment, Response.counter, Response.unit,
         Response.unit.agency.as_alias("agency_id")).where(
-        (Response.submitted_at >= now - timedelta(days=LOOKBACK_DAYS))
+        (Response.submitted_at >= now - timedelta(days=days))
         & (Response.submitted_at <= now) & Response.comment.is_not_null()
         & (Response.excluded == False))  # noqa: E712
     rows = [r for r in rows if r["comment"] and r["comment"].strip()]
@@ -256,11 +256,13 @@ async def raise_drop_alerts(now: datetime) -> int:
     return await _insert(candidates, now)
 
 
-async def raise_alerts(now: datetime | None = None) -> Raised:
-    """Raise every rule's new alerts (see the module doc)."""
+async def raise_alerts(now: datetime | None = None, comment_days: int = LOOKBACK_DAYS
+                       ) -> Raised:
+    """Raise every rule's new alerts (see the module doc); urgent comments of the last
+    `comment_days` days."""
     now = now or datetime.now(UTC)
-    return Raised(urgent=await raise_comment_alerts(now), drop=await raise_drop_alerts(now),
-                  flag=await raise_flag_alerts(now))
+    return Raised(urgent=await raise_comment_alerts(now, comment_days),
+                  drop=await raise_drop_alerts(now), flag=await raise_flag_alerts(now))
 
 
 __all__ = ["LOOKBACK_DAYS", "Raised", "aware", "body_of", "raise_alerts",
