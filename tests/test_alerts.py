@@ -365,3 +365,44 @@ async def test_acknowledge_from_the_page(world):
         flag_id = (await IntegrityFlag.select(IntegrityFlag.id).first())["id"]
         assert f'href="/staf/integritas/{flag_id}"' in page.text
         assert 'href="/staf/unit/pkm-oesapa/komentar/tema?urgent=1"' not in page.text  # acked
+
+
+async def test_a_drop_alerts_figures_on_the_page_are_the_engines_ikm(world):
+    import numpy as np
+
+    from app.web.staff.unit_pages import number
+    from scoring.ikm import elements_for, official_ikm
+
+    org = world["org"]
+    await normal_history(world)
+    low = {**answers_of(2), "waktu": 1, "biaya": 3, "sarana": 1}
+    await add(org.counter_id, org.unit_id, [low] * 20, NOW - timedelta(hours=5),
+              timedelta(minutes=10))
+    assert (await raising.raise_alerts(NOW)).drop == 1
+    alert = await Alert.select().where(Alert.kind == "drop").output(load_json=True).first()
+    d = alert["details"]
+
+    async def engine_ikm(ids: list[int]) -> float:
+        rows = await Response.select(Response.answers).where(Response.id.is_in(ids)).output(
+            load_json=True)
+        codes = elements_for()
+        counts = np.zeros((len(codes), 4))
+        for r in rows:
+            for k, code in enumerate(codes):
+                counts[k, r["answers"][code] - 1] += 1
+        return official_ikm(counts, len(rows)).ikm
+
+    window_ikm = await engine_ikm(d["response_ids"])
+    assert d["ikm_window"] == round(window_ikm, 2)
+    baseline_ids = [r["id"] for r in await Response.select(Response.id).where(
+        (Response.counter == org.counter_id) & Response.id.not_in(d["response_ids"]))]
+    assert d["ikm_baseline"] == round(await engine_ikm(baseline_ids), 2)
+    await make_all_roles()
+    async with make_client() as client:
+        await signed_in_as(client, "unit")
+        page = await client.get(PAGE + "?lang=en")
+    expected = (f"The last 20 ratings give an index of {number(d['ikm_window'], 2, 'en')} "
+                f"against {number(d['ikm_baseline'], 2, 'en')} over the "
+                f"{number(d['baseline_n'], 0, 'en')} ratings of the previous 90 days")
+    assert expected in page.text
+    assert 'href="/staf/unit/pkm-oesapa"' in page.text
