@@ -9,6 +9,9 @@ of them). The window's mean m is compared with the baseline's mean μ and standa
 estimate too: z = (m − μ) / (σ · √(1/20 + 1/n)). A drop is raised when z ≤ `Z_LIMIT`
 (−3.09, a one-sided p ≤ 0.001 under the baseline) AND μ − m ≥ `MIN_DROP` (0.25 points on
 the 1–4 scale, 6.25 IKM points: a drop that matters, not just one that is certain).
+The page shows 25 × m and 25 × μ: where every rating answers all nine elements this is the
+IKM of those ratings (tested against `scoring.ikm.official_ikm`); a rating with 7 or 8
+answers weighs its answers a little more than the IKM does.
 Respondent scores are skewed (a long low tail), so the test's real false-alarm rate is
 measured by simulation (tests/test_alerts.py; the README has the figures). The
 window's newest rating must be at most `RECENT_DAYS` (7) days old. A counter gets at most
