@@ -275,3 +275,12 @@ async def test_the_city_webhook_gets_what_the_city_sees(world):  # noqa: F811
     assert kinds == [("flag", False), ("urgent", True)]
     assert len(agency.got) == 3 and all(g["valid"] for g in city.got + agency.got)
     assert await webhook.disable_webhook(CLI_ACTOR, None)
+
+
+def test_a_bad_alerts_interval_stops_the_app_with_one_line(monkeypatch):
+    from app.settings import Settings
+    from app.web.main import create_app
+
+    monkeypatch.setenv("SUARA_ALERTS_INTERVAL", "often")
+    with pytest.raises(SystemExit, match="SUARA_ALERTS_INTERVAL must be a whole number"):
+        create_app(Settings(secret="test-secret"), manage_engine=False)

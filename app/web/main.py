@@ -285,6 +285,9 @@ def create_app(
         app.state.scan_scheduler = ScanScheduler(interval_from_env())
     except ValueError as exc:  # a bad SUARA_SCAN_INTERVAL: one line, as for the settings
         raise SystemExit(str(exc)) from None
-    app.state.alert_scheduler = AlertScheduler(alerts_interval())
+    try:
+        app.state.alert_scheduler = AlertScheduler(alerts_interval())
+    except ValueError as exc:  # a bad SUARA_ALERTS_INTERVAL: one line, as for the settings
+        raise SystemExit(str(exc)) from None
     app.state.staff_clock = staff["clock"]
     return app
