@@ -20,6 +20,7 @@ HTTP_PROTOCOL = "app.cli.serve:NoDelayHTTP"
 # On SIGTERM, requests in flight get this long to finish; the application's own shutdown (the
 # writer's last batch, closing the pool) is bounded separately, a few seconds each.
 GRACEFUL_SHUTDOWN_SECONDS = 10
+DEMO_SCREEN_DAYS = 31  # a demo is screened (and its alerts raised) over this many days
 
 
 async def _load_demo(responses: int, seed: int) -> None:
@@ -33,6 +34,24 @@ async def _load_demo(responses: int, seed: int) -> None:
     console.print(f"Loaded {summary.agencies} agencies, {summary.units} units, "
                   f"{summary.counters} counters, {summary.responses} responses, "
                   f"{summary.indicators} performance indicators.")
+    await _screen_demo()
+
+
+async def _screen_demo() -> None:
+    """Screen the demo's last DEMO_SCREEN_DAYS days (its simulated stuffing is in them) and
+    raise the alerts of that time, so that the review queue and the alerts of a fresh demo
+    show what the screening and the comment analytics find."""
+    from feedback.alerts.raising import raise_alerts
+    from feedback.integrity.scan import run_scan
+
+    now = datetime.now(UTC)
+    report = await run_scan(now - timedelta(days=DEMO_SCREEN_DAYS), now, trigger="demo")
+    raised = await raise_alerts(now, comment_days=DEMO_SCREEN_DAYS)
+    # (the scan raises the alerts of its flagged hours itself)
+    console.print(f"Screened {report.counter_hours} counter-hours of the last "
+                  f"{DEMO_SCREEN_DAYS} days: {len(report.flagged)} flagged for review "
+                  f"(/staf/integritas); alerts for {raised.urgent} urgent comments and "
+                  f"{raised.drop} drops (/staf/peringatan).")
 
 
 async def _demo_accounts() -> None:
