@@ -258,7 +258,7 @@ NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # Monday 14:00 WITA
 MONTH_END = int(NOW.timestamp())
 MONTH_START = MONTH_END - 30 * 86400
 # Measured with the demo's simulation (seed 2026, the month before NOW): the share of clean
-# counter-hours flagged was 0.024% (1 of 4,254) with the demo's 50,000 responses a year and
+# counter-hours flagged was 0.024% (1 of 4,251) with the demo's 50,000 responses a year and
 # 0.19% (19 of 10,200) with 200,000 (busier counters). The bound leaves room for seeds.
 FALSE_ALARM_BOUND = 0.005
 
