@@ -7,11 +7,10 @@ unique (a second raise inserts nothing) and a delivery is claimed before it is s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
 import time
 
+from feedback import periodic
 from feedback.alerts.raising import raise_alerts
 from feedback.alerts.webhook import deliver_due
 
@@ -23,33 +22,15 @@ DELIVER_TICK = 60.0
 
 def interval_from_env(environ: dict[str, str] | None = None) -> int:
     """SUARA_ALERTS_INTERVAL in whole seconds (0 disables); ValueError when not a number."""
-    raw = (environ if environ is not None else os.environ).get(ENV, "").strip()
-    if not raw:
-        return DEFAULT_INTERVAL
-    if not raw.isdigit():
-        raise ValueError(f"{ENV} must be a whole number of seconds (0 disables), got {raw!r}")
-    return int(raw)
+    return periodic.interval_from_env(ENV, DEFAULT_INTERVAL, environ)
 
 
-class AlertScheduler:
+class AlertScheduler(periodic.PeriodicTask):
+    task_name = "suara-alerts"
+
     def __init__(self, interval: int) -> None:
-        self.interval = interval
-        self.tick = min(float(interval), DELIVER_TICK) if interval > 0 else 0.0
+        super().__init__(interval, DELIVER_TICK)
         self._last_raise: float | None = None
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self.interval <= 0 or (self._task is not None and not self._task.done()):
-            return
-        self._task = asyncio.create_task(self._run(), name="suara-alerts")
-
-    async def close(self) -> None:
-        task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
     async def run_once(self) -> None:
         """Raise (when an interval has passed) and send what is due; errors are logged."""
@@ -67,8 +48,3 @@ class AlertScheduler:
             raise
         except Exception:
             log.exception("alerts: raising or delivering failed")
-
-    async def _run(self) -> None:
-        while True:
-            await self.run_once()
-            await asyncio.sleep(self.tick)

@@ -7,12 +7,12 @@ raised: the worker keeps serving."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
 from datetime import UTC, datetime, timedelta
 
+from feedback import periodic
 from feedback.integrity.lease_tables import IntegrityLease
 from feedback.integrity.scan import default_window, run_scan
 
@@ -26,12 +26,7 @@ _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 def interval_from_env(environ: dict[str, str] | None = None) -> int:
     """SUARA_SCAN_INTERVAL in whole seconds (0 disables); ValueError when not a number."""
-    raw = (environ if environ is not None else os.environ).get(ENV, "").strip()
-    if not raw:
-        return DEFAULT_INTERVAL
-    if not raw.isdigit():
-        raise ValueError(f"{ENV} must be a whole number of seconds (0 disables), got {raw!r}")
-    return int(raw)
+    return periodic.interval_from_env(ENV, DEFAULT_INTERVAL, environ)
 
 
 def holder_name() -> str:
@@ -53,32 +48,15 @@ async def take_lease(seconds: float, holder: str, now: datetime | None = None,
     return len(taken) == 1
 
 
-class ScanScheduler:
+class ScanScheduler(periodic.PeriodicTask):
     """A background task that tries the lease every tick and scans when it gets it."""
 
+    task_name = "suara-integrity-scan"
+
     def __init__(self, interval: int, holder: str | None = None) -> None:
-        self.interval = interval
+        super().__init__(interval, MAX_TICK)
         self.holder = holder or holder_name()
-        self.tick = min(float(interval), MAX_TICK) if interval > 0 else 0.0
         self.scans = 0  # scans this worker ran
-        self._task: asyncio.Task[None] | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    def start(self) -> None:
-        if self.interval <= 0 or self.running:
-            return
-        self._task = asyncio.create_task(self._run(), name="suara-integrity-scan")
-
-    async def close(self) -> None:
-        task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
     async def run_once(self, now: datetime | None = None) -> bool:
         """Take the lease and scan if it is free; True when this worker scanned. Errors are
@@ -97,8 +75,3 @@ class ScanScheduler:
         log.info("scheduled integrity scan: %s counter-hours, %s flagged",
                  report.counter_hours, len(report.flagged))
         return True
-
-    async def _run(self) -> None:
-        while True:
-            await self.run_once()
-            await asyncio.sleep(self.tick)
