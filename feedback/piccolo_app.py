@@ -17,6 +17,7 @@ APP_CONFIG = AppConfig(
             "feedback.performance.predicate_tables",
             "feedback.alerts.tables",
             "feedback.integrity.lease_tables",
+            "feedback.cases.tables",
         ],
         exclude_imported=True,
     ),

@@ -10,6 +10,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from feedback.accounts.tables import SignInThrottle, StaffSession, StaffUser
 from feedback.alerts.tables import Alert, AlertDelivery, AlertDeliveryAttempt, AlertWebhook
+from feedback.cases.tables import CaseContact, CaseEvent, CaseFile, DayOff
 from feedback.comments.tables import CommentLabel, CommentRetrain
 from feedback.integrity.tables import IntegrityFlag, IntegrityScan, ServedCount
 from feedback.org.counters import clear_counter_cache
@@ -51,7 +52,8 @@ async def reset_database(engine) -> None:
 async def wipe_rows() -> None:
     # Staff users first (they name counters, units and agencies); the audit log is
     # append-only and is never wiped: tests look at rows added after a mark.
-    for table in (AlertDeliveryAttempt, AlertDelivery, AlertWebhook, Alert,
+    for table in (CaseEvent, CaseContact, CaseFile, DayOff,
+                  AlertDeliveryAttempt, AlertDelivery, AlertWebhook, Alert,
                   StaffSession, SignInThrottle, StaffUser, CommentLabel, CommentRetrain,
                   IntegrityFlag, IntegrityScan, ServedCount,
                   TicketToken, UnitMonthGroup, UnitDayGroup, UnitDayScore, UnitDayStats,
