@@ -4,7 +4,8 @@
   are plain integers (the scope's filters); `agency_id` is the handling unit's agency.
   Dates (`*_due`) are WITA calendar days; a deadline is the end of its day.
 * `case_contact`: the contact a citizen gave with consent, apart from the response, keyed by
-  the response (it exists before a case opens from a comment); erased after retention.
+  the response (it may exist shortly before a case opens from a comment); erased
+  `SUARA_CONTACT_RETENTION_DAYS` after the case's `closed_at` (`suara purge`).
 * `case_event`: the case's history, one row per step. `public` events are shown to the
   citizen (replies, the citizen's answers, verification, forwarding, closing). A citizen
   answer names the reply it answers (`answers_event`, unique: once per reply).
@@ -54,7 +55,6 @@ class CaseContact(Table, tablename="case_contact"):
     value = Varchar(length=254)  # normalised: +62… for phones, lower-case e-mail
     consent_version = Varchar(length=20)  # the consent text the citizen ticked
     consented_at = Timestamptz()
-    erase_after = Timestamptz(null=True, default=None)  # set when the case closes
 
 
 class CaseEvent(Table, tablename="case_event"):

@@ -54,7 +54,6 @@ TABLES = {
         ("value", Varchar, _params(length=254, default="")),
         ("consent_version", Varchar, _params(length=20, default="")),
         ("consented_at", Timestamptz, _params(default=TimestamptzNow())),
-        ("erase_after", Timestamptz, _params(default=None, null=True)),
     ),
     ("CaseEvent", "case_event"): (
         ("case_id", Integer, _params(default=0, index=True)),
