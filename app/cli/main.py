@@ -8,6 +8,7 @@ import sys
 from app.cli import (
     alerts,
     audit,
+    cases,
     comments,
     imports,
     integrity,
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     served.add_parsers(sub)
     audit.add_parsers(sub)
     alerts.add_parsers(sub)
+    cases.add_parsers(sub)
     report.add_parser(sub)
     publish.add_parser(sub)
     return parser

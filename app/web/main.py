@@ -39,6 +39,8 @@ from app.web.staff.routes import STAFF_ROUTES
 from feedback import engine as db
 from feedback.alerts.schedule import AlertScheduler
 from feedback.alerts.schedule import interval_from_env as alerts_interval
+from feedback.cases.schedule import CaseScheduler
+from feedback.cases.schedule import interval_from_env as cases_interval
 from feedback.integrity.schedule import ScanScheduler, interval_from_env
 from feedback.survey.outcomes import UNAVAILABLE_RETRY_AFTER
 from feedback.survey.submit import Policy
@@ -232,10 +234,12 @@ def create_app(
         await db.start(engine)
         app.state.scan_scheduler.start()  # the scheduled integrity scan (one worker a time)
         app.state.alert_scheduler.start()  # alerts raised and webhooks sent (feedback.alerts)
+        app.state.case_scheduler.start()  # case clocks: escalation, auto-close (feedback.cases)
 
     async def shutdown(app: Litestar) -> None:
         await app.state.scan_scheduler.close()
         await app.state.alert_scheduler.close()
+        await app.state.case_scheduler.close()
         await app.state.writer.close()
         await db.stop(engine)
 
@@ -288,6 +292,10 @@ def create_app(
     try:
         app.state.alert_scheduler = AlertScheduler(alerts_interval())
     except ValueError as exc:  # a bad SUARA_ALERTS_INTERVAL: one line, as for the settings
+        raise SystemExit(str(exc)) from None
+    try:
+        app.state.case_scheduler = CaseScheduler(cases_interval())
+    except ValueError as exc:  # a bad SUARA_CASE_INTERVAL: one line, as for the settings
         raise SystemExit(str(exc)) from None
     app.state.staff_clock = staff["clock"]
     return app

@@ -1,0 +1,416 @@
+"""The staff side of a case: verify, reply, forward, escalate, close; and the sweep that
+escalates overdue cases and closes unanswered replies (see `feedback.cases` for the states).
+
+Who may act (`allowed_steps`): a user whose scope covers the case's handling unit (the unit
+role of that unit, the agency role of its agency, city and admin). Escalation lifts a case
+to a higher level's attention without taking the work from the unit, so:
+
+* verify and reply: everyone who covers the case, at any level (the unit does the work);
+* forward, escalate and close: only at or above the case's level (`unit` < `agency` <
+  `city` = `admin`): once a case was escalated to the agency, the unit can no longer close
+  it, send it elsewhere or escalate it again; the agency (or the city) decides;
+* forward: the unit and agency roles within their own agency, city and admin anywhere;
+* close: `invalid` or `duplicate` only while the case is still `open` (closed at
+  verification, no follow-up owed: follow_up_due is cleared); `resolved`,
+  `not_resolved`, `invalid` or `duplicate` once verified; `no_reply` is the sweep's.
+
+Every step is one transaction: a conditional UPDATE that succeeds only when the case is
+still in the state (status, handling unit, level) the decision was taken on, so two staff
+acting at once cannot both succeed (the second gets `WrongState`); then one `case_event`
+and one audit row (object_type "case", key the receipt).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from feedback.accounts.audit import Actor, record
+from feedback.accounts.scope import Scope
+from feedback.cases import clocks
+from feedback.cases.events import add_event
+from feedback.cases.tables import LEVELS, SYSTEM, CaseFile
+from feedback.clock import wita_day
+from feedback.engine import transaction
+from feedback.survey.receipts import RECEIPT_ALPHABET, RECEIPT_LENGTH
+from feedback.tables import Unit
+
+log = logging.getLogger("suara.cases")
+
+STEPS = ("verify", "reply", "forward", "escalate", "close")
+STAFF_ROLES = ("unit", "agency", "city", "admin")  # officers have no access to cases
+ROLE_LEVEL = {"unit": 0, "agency": 1, "city": 2, "admin": 2}
+LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
+STAFF_OUTCOMES = ("resolved", "not_resolved", "invalid", "duplicate")
+OPEN_OUTCOMES = ("invalid", "duplicate")  # closing a case that was never verified
+MAX_TEXT = 2000  # reply, closing note
+MAX_REASON = 500  # escalation reason, forwarding note
+AUDIT_ACTIONS = {step: f"case.{step}" for step in STEPS}
+CLOCK_VERIFY = "clock:verify_due"  # event text of an automatic escalation: the missed clock
+CLOCK_FOLLOW_UP = "clock:follow_up_due"
+VIEW_CONTACT = "case.view_contact"
+
+
+class CaseError(Exception):
+    """A step refused; `code` names why (tests and the web's message)."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+class NotFound(CaseError):
+    """No case with that receipt within the user's scope (indistinguishable)."""
+
+
+class NotAllowed(CaseError):
+    """The user sees the case, but their role may not take this step at its level."""
+
+
+class WrongState(CaseError):
+    """The case is not (or no longer) in a state that allows the step: 409."""
+
+
+class Invalid(CaseError):
+    """Bad input (empty or too long text, unknown outcome or unit): nothing written."""
+
+
+# Receipts, scope and permissions ---------------------------------------------------------
+
+def normalise_receipt(raw: Any) -> str | None:
+    """`ABCD-EF23` or `abcdef23` → `ABCDEF23`; None when it is not a receipt code."""
+    code = raw.strip().upper() if isinstance(raw, str) else ""
+    if len(code) == RECEIPT_LENGTH + 1 and code[RECEIPT_LENGTH // 2] == "-":
+        code = code.replace("-", "", 1)
+    if len(code) != RECEIPT_LENGTH or any(ch not in RECEIPT_ALPHABET for ch in code):
+        return None
+    return code
+
+
+def covers(scope: Scope, unit_id: int, agency_id: int) -> bool:
+    """The user's scope covers a case handled by this unit (of this agency)."""
+    if scope.role in ("city", "admin"):
+        return True
+    if scope.role == "agency":
+        return scope.agency_id is not None and agency_id == scope.agency_id
+    if scope.role == "unit":
+        return scope.unit_id is not None and unit_id == scope.unit_id
+    return False
+
+
+def scope_where(scope: Scope) -> Any:
+    """A where-clause on case_file limiting to the user's cases; None for city/admin."""
+    if scope.role in ("city", "admin"):
+        return None
+    if scope.role == "agency" and scope.agency_id is not None:
+        return CaseFile.agency_id == scope.agency_id
+    if scope.role == "unit" and scope.unit_id is not None:
+        return CaseFile.unit_id == scope.unit_id
+    return CaseFile.id == -1
+
+
+def outcomes_for(status: str) -> tuple[str, ...]:
+    """The outcomes staff may close a case with in this status."""
+    if status == "open":
+        return OPEN_OUTCOMES
+    if status in ("verified", "answered"):
+        return STAFF_OUTCOMES
+    return ()
+
+
+def _at_level(scope: Scope, level: str) -> bool:
+    return ROLE_LEVEL.get(scope.role, -1) >= LEVEL_RANK[level]
+
+
+def allowed_steps(scope: Scope, case: dict[str, Any]) -> tuple[str, ...]:
+    """The steps this user may take on the case now (the detail page shows their forms)."""
+    if not covers(scope, case["unit_id"], case["agency_id"]) or case["status"] == "closed":
+        return ()
+    steps = []
+    if case["status"] == "open":
+        steps.append("verify")
+    if case["status"] in ("open", "verified"):
+        steps.append("reply")
+    if _at_level(scope, case["level"]):
+        steps.append("forward")
+        if case["level"] != LEVELS[-1]:
+            steps.append("escalate")
+        steps.append("close")
+    return tuple(steps)
+
+
+def may_see_contact(scope: Scope, case: dict[str, Any]) -> bool:
+    """Only the unit handling the case sees the citizen's contact (UU PDP: purpose)."""
+    return (scope.role == "unit" and scope.unit_id is not None
+            and case["unit_id"] == scope.unit_id and case["status"] != "closed")
+
+
+async def find_case(receipt: str, scope: Scope) -> dict[str, Any]:
+    """The case row for a receipt (either form) within the scope, else NotFound."""
+    code = normalise_receipt(receipt)
+    if code is None:
+        raise NotFound("unknown_case")
+    row = await CaseFile.select().where(CaseFile.receipt == code).first()
+    if row is None or not covers(scope, row["unit_id"], row["agency_id"]):
+        raise NotFound("unknown_case")
+    return row
+
+
+def _check_step(step: str, scope: Scope, case: dict[str, Any]) -> None:
+    if step in allowed_steps(scope, case):
+        return
+    state_ok = {
+        "verify": case["status"] == "open",
+        "reply": case["status"] in ("open", "verified"),
+        "escalate": case["status"] != "closed" and case["level"] != LEVELS[-1],
+    }.get(step, case["status"] != "closed")
+    if not state_ok:
+        raise WrongState("wrong_state", status=case["status"], level=case["level"])
+    raise NotAllowed("level", level=case["level"])
+
+
+def _text(value: Any, *, required: bool, limit: int, code: str) -> str | None:
+    text = value.strip() if isinstance(value, str) else ""
+    text = text.replace("\r\n", "\n")
+    if not text:
+        if required:
+            raise Invalid(f"{code}_missing")
+        return None
+    if len(text) > limit:
+        raise Invalid(f"{code}_too_long", limit=limit)
+    return text
+
+
+# The steps -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Done:
+    """What a step changed (the web redirects; tests read it)."""
+
+    case_id: int
+    receipt: str
+    step: str
+    event_id: int
+    status: str
+    level: str
+
+
+async def _apply(step: str, case: dict[str, Any], from_states: tuple[str, ...],
+                 values: dict[Any, Any], actor: Actor, now: datetime, event: dict[str, Any],
+                 old: dict[str, Any], new: dict[str, Any]) -> Done:
+    """The conditional UPDATE (state as seen), the event and the audit row, in one
+    transaction; WrongState when someone else changed the case meanwhile."""
+    values = {**values, CaseFile.updated_at: now}
+    async with transaction():
+        done = await CaseFile.update(values).where(
+            (CaseFile.id == case["id"]) & CaseFile.status.is_in(list(from_states))
+            & (CaseFile.unit_id == case["unit_id"]) & (CaseFile.level == case["level"])
+        ).returning(CaseFile.status, CaseFile.level)
+        if not done:
+            raise WrongState("changed")
+        event_id = await add_event(case["id"], event.pop("kind"), actor, now, **event)
+        await record(actor, AUDIT_ACTIONS[step], "case", case["receipt"], old=old, new=new,
+                     at=now)
+    return Done(case["id"], case["receipt"], step, event_id, done[0]["status"],
+                done[0]["level"])
+
+
+async def verify(receipt: str, actor: Actor, scope: Scope,
+                 now: datetime | None = None) -> Done:
+    """open → verified."""
+    now = now or datetime.now(UTC)
+    case = await find_case(receipt, scope)
+    _check_step("verify", scope, case)
+    return await _apply(
+        "verify", case, ("open",), {CaseFile.status: "verified", CaseFile.verified_at: now},
+        actor, now, {"kind": "verified", "public": True},
+        old={"status": case["status"]}, new={"status": "verified"})
+
+
+async def reply(receipt: str, text: Any, actor: Actor, scope: Scope,
+                now: datetime | None = None) -> Done:
+    """open|verified → answered with the text the citizen will see; the auto-close clock
+    starts (10 working days)."""
+    now = now or datetime.now(UTC)
+    body = _text(text, required=True, limit=MAX_TEXT, code="reply")
+    case = await find_case(receipt, scope)
+    _check_step("reply", scope, case)
+    due = clocks.auto_close_due(await clocks.calendar(), now)
+    values: dict[Any, Any] = {CaseFile.status: "answered", CaseFile.answered_at: now,
+                              CaseFile.auto_close_due: due}
+    if case["verified_at"] is None:
+        values[CaseFile.verified_at] = now
+    return await _apply(
+        "reply", case, ("open", "verified"), values, actor, now,
+        {"kind": "replied", "public": True, "text": body},
+        old={"status": case["status"]},
+        new={"status": "answered", "auto_close_due": due.isoformat(), "text": body})
+
+
+async def forward(receipt: str, unit_code: Any, note: Any, actor: Actor, scope: Scope,
+                  now: datetime | None = None) -> Done:
+    """To another unit (by code): the new unit handles it at level `unit`, clocks kept."""
+    now = now or datetime.now(UTC)
+    text = _text(note, required=False, limit=MAX_REASON, code="note")
+    code = unit_code.strip() if isinstance(unit_code, str) else ""
+    if not code:
+        raise Invalid("unit_missing")
+    case = await find_case(receipt, scope)
+    _check_step("forward", scope, case)
+    target = await Unit.select(Unit.id, Unit.agency, Unit.code, Unit.active).where(
+        Unit.code == code).first()
+    if target is None or not target["active"]:
+        raise Invalid("unit_unknown", code=code)
+    if target["id"] == case["unit_id"]:
+        raise Invalid("unit_same", code=code)
+    if scope.role in ("unit", "agency") and target["agency"] != case["agency_id"]:
+        raise Invalid("unit_other_agency", code=code)
+    return await _apply(
+        "forward", case, ("open", "verified", "answered"),
+        {CaseFile.unit_id: target["id"], CaseFile.agency_id: target["agency"],
+         CaseFile.level: "unit"},
+        actor, now,
+        {"kind": "forwarded", "public": True, "text": text,
+         "from_unit_id": case["unit_id"], "to_unit_id": target["id"], "level": "unit"},
+        old={"unit_id": case["unit_id"], "agency_id": case["agency_id"],
+             "level": case["level"]},
+        new={"unit_id": target["id"], "agency_id": target["agency"], "unit": code,
+             "level": "unit", "note": text})
+
+
+async def escalate(receipt: str, reason: Any, actor: Actor, scope: Scope,
+                   now: datetime | None = None) -> Done:
+    """One level up (unit → agency → city), with a reason (an internal event)."""
+    now = now or datetime.now(UTC)
+    text = _text(reason, required=True, limit=MAX_REASON, code="reason")
+    case = await find_case(receipt, scope)
+    _check_step("escalate", scope, case)
+    level = LEVELS[LEVEL_RANK[case["level"]] + 1]
+    return await _apply(
+        "escalate", case, ("open", "verified", "answered"),
+        {CaseFile.level: level, CaseFile.escalated_at: now}, actor, now,
+        {"kind": "escalated", "public": False, "text": text, "level": level},
+        old={"level": case["level"]}, new={"level": level, "reason": text})
+
+
+async def close(receipt: str, outcome: Any, note: Any, actor: Actor, scope: Scope,
+                now: datetime | None = None) -> Done:
+    """Close with an outcome and a note the citizen will see."""
+    now = now or datetime.now(UTC)
+    if outcome not in STAFF_OUTCOMES:
+        raise Invalid("outcome_unknown")
+    text = _text(note, required=True, limit=MAX_TEXT, code="note")
+    case = await find_case(receipt, scope)
+    _check_step("close", scope, case)
+    if outcome not in outcomes_for(case["status"]):
+        raise Invalid("outcome_not_now", status=case["status"])
+    values: dict[Any, Any] = {CaseFile.status: "closed", CaseFile.closed_at: now,
+                              CaseFile.outcome: outcome, CaseFile.auto_close_due: None}
+    from_states: tuple[str, ...] = ("verified", "answered")
+    if case["status"] == "open":  # closed at verification: no follow-up is owed
+        values[CaseFile.follow_up_due] = None
+        from_states = ("open",)
+    return await _apply(
+        "close", case, from_states, values, actor, now,
+        {"kind": "closed", "public": True, "text": text, "outcome": outcome},
+        old={"status": case["status"]}, new={"status": "closed", "outcome": outcome,
+                                             "note": text})
+
+
+async def record_contact_view(actor: Actor, receipt: str, now: datetime | None = None
+                              ) -> None:
+    """Showing a citizen's contact is audited as a view."""
+    await record(actor, VIEW_CONTACT, "case", receipt, at=now)
+
+
+# The sweep -------------------------------------------------------------------------------
+
+@dataclass
+class SweepReport:
+    """What one sweep did (`suara cases sweep` prints it as JSON)."""
+
+    to_agency: int = 0
+    to_city: int = 0
+    auto_closed: int = 0
+    receipts: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.to_agency + self.to_city + self.auto_closed
+
+    def as_json(self) -> dict[str, int]:
+        return {"escalated_to_agency": self.to_agency, "escalated_to_city": self.to_city,
+                "auto_closed": self.auto_closed}
+
+
+async def _lift(case: dict[str, Any], level: str, text: str, now: datetime) -> bool:
+    """Raise one case to `level` (one level above its current one) if still below it and
+    not closed; one escalated event by the system. False when another pass did it."""
+    async with transaction():
+        done = await CaseFile.update({CaseFile.level: level, CaseFile.escalated_at: now,
+                                      CaseFile.updated_at: now}).where(
+            (CaseFile.id == case["id"]) & (CaseFile.level == case["level"])
+            & (CaseFile.status != "closed")).returning(CaseFile.id)
+        if not done:
+            return False
+        await add_event(case["id"], "escalated", SYSTEM, now, text=text, level=level)
+    case["level"] = level
+    return True
+
+
+async def sweep(now: datetime | None = None) -> SweepReport:
+    """Escalate overdue cases (a missed verify_due while open → at least `agency`; a missed
+    follow_up_due while open or verified → `city`), one event per level change, and close
+    `answered` cases whose auto_close_due has passed (outcome no_reply). Idempotent: a
+    second pass at the same time changes nothing; several workers may run it at once."""
+    now = now or datetime.now(UTC)
+    report = SweepReport()
+    # A deadline is the end of its WITA day: overdue when the WITA day is past it.
+    today = wita_day(now)
+    cutoff = today - timedelta(days=1)
+    cols = (CaseFile.id, CaseFile.receipt, CaseFile.level, CaseFile.status,
+            CaseFile.verify_due, CaseFile.follow_up_due, CaseFile.auto_close_due)
+    late = await CaseFile.select(*cols).where(
+        (CaseFile.level != "city") & (
+            ((CaseFile.status == "open") & (CaseFile.level == "unit")
+             & (CaseFile.verify_due <= cutoff))
+            | (CaseFile.status.is_in(["open", "verified"])
+               & (CaseFile.follow_up_due <= cutoff)))
+    ).order_by(CaseFile.id)
+    for case in late:
+        verify_missed = case["status"] == "open" and clocks.overdue(case["verify_due"], now)
+        follow_missed = clocks.overdue(case["follow_up_due"], now)
+        if case["level"] == "unit" and (verify_missed or follow_missed):
+            why = CLOCK_VERIFY if verify_missed else CLOCK_FOLLOW_UP
+            if await _lift(case, "agency", why, now):
+                report.to_agency += 1
+                report.receipts.append(case["receipt"])
+        if (case["level"] == "agency" and follow_missed
+                and await _lift(case, "city", CLOCK_FOLLOW_UP, now)):
+                report.to_city += 1
+                report.receipts.append(case["receipt"])
+    waiting = await CaseFile.select(*cols).where(
+        (CaseFile.status == "answered") & (CaseFile.auto_close_due <= cutoff)
+    ).order_by(CaseFile.id)
+    for case in waiting:
+        if not clocks.overdue(case["auto_close_due"], now):
+            continue
+        async with transaction():
+            done = await CaseFile.update({
+                CaseFile.status: "closed", CaseFile.closed_at: now,
+                CaseFile.outcome: "no_reply", CaseFile.auto_close_due: None,
+                CaseFile.updated_at: now}).where(
+                (CaseFile.id == case["id"]) & (CaseFile.status == "answered")
+                & (CaseFile.auto_close_due == case["auto_close_due"])).returning(CaseFile.id)
+            if not done:
+                continue
+            await add_event(case["id"], "closed", SYSTEM, now, public=True,
+                            outcome="no_reply")
+        report.auto_closed += 1
+        report.receipts.append(case["receipt"])
+    if report.total:
+        log.info("cases swept: %s", report.as_json())
+    return report
