@@ -15,6 +15,7 @@ from feedback.comments.tables import CommentLabel, CommentRetrain
 from feedback.integrity.tables import IntegrityFlag, IntegrityScan, ServedCount
 from feedback.org.counters import clear_counter_cache
 from feedback.performance.snapshot_tables import PeriodUnlock, ScoreSnapshot
+from feedback.plans.tables import FollowUpPlan, PlanAction
 from feedback.setup import migrate
 from feedback.tables import (
     Agency,
@@ -52,7 +53,7 @@ async def reset_database(engine) -> None:
 async def wipe_rows() -> None:
     # Staff users first (they name counters, units and agencies); the audit log is
     # append-only and is never wiped: tests look at rows added after a mark.
-    for table in (CaseEvent, CaseContact, CaseFile, DayOff,
+    for table in (CaseEvent, CaseContact, CaseFile, DayOff, PlanAction, FollowUpPlan,
                   AlertDeliveryAttempt, AlertDelivery, AlertWebhook, Alert,
                   StaffSession, SignInThrottle, StaffUser, CommentLabel, CommentRetrain,
                   IntegrityFlag, IntegrityScan, ServedCount,
