@@ -56,7 +56,7 @@ VIEW_CONTACT = "case.view_contact"
 class CaseError(Exception):
     """A step refused; `code` names why (tests and the web's message)."""
 
-    def __init__(self, code: str, **params: Any) -> None:
+    def __init__(self, code: str, /, **params: Any) -> None:
         super().__init__(code)
         self.code = code
         self.params = params
@@ -145,7 +145,7 @@ def allowed_steps(scope: Scope, case: dict[str, Any]) -> tuple[str, ...]:
 def may_see_contact(scope: Scope, case: dict[str, Any]) -> bool:
     """Only the unit handling the case sees the citizen's contact (UU PDP: purpose)."""
     return (scope.role == "unit" and scope.unit_id is not None
-            and case["unit_id"] == scope.unit_id and case["status"] != "closed")
+            and case["unit_id"] == scope.unit_id)
 
 
 async def find_case(receipt: str, scope: Scope) -> dict[str, Any]:
