@@ -23,6 +23,7 @@ from app.settings import Settings, from_env
 from app.web import messages
 from app.web.api import ApiController, api_lang
 from app.web.apidoc import ErrorOut, HealthOut, validation_fields
+from app.web.cases_api import CasesController
 from app.web.citizen import CitizenController, not_found_page
 from app.web.docs import OfflineSwaggerPlugin, swagger_init
 from app.web.page import page_context
@@ -36,6 +37,7 @@ from app.web.staff import auth as staff_auth
 from app.web.staff.errors import staff_error, staff_message
 from app.web.staff.page import staff_lang
 from app.web.staff.routes import STAFF_ROUTES
+from app.web.tracking import TrackingController
 from feedback import engine as db
 from feedback.alerts.schedule import AlertScheduler
 from feedback.alerts.schedule import interval_from_env as alerts_interval
@@ -255,7 +257,7 @@ def create_app(
     app = Litestar(
         route_handlers=[
             CitizenController, ApiController, ScoresController, QrController, live, health,
-            ServedController,
+            ServedController, TrackingController, CasesController,
             favicon, kiosk_js, kiosk_sw, docs_assets, swagger_init, *STAFF_ROUTES, *PUBLIC_ROUTES,
         ],
         # Sessions and CSRF apply to /staf paths only (citizen pages and the API get none).
