@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import msgspec
 
+from feedback.notify.mail import MailSettings, mail_settings_from_env
+
 
 class Settings(msgspec.Struct, frozen=True):
     secret: str
@@ -21,6 +23,8 @@ class Settings(msgspec.Struct, frozen=True):
     # Dashboards show a breakdown group (counter, service, profile category) only with at
     # least this many counted responses.
     min_group: int = 10
+    # E-mail of case events (SUARA_SMTP_*, feedback.notify.mail); None: no e-mail is sent.
+    smtp: MailSettings | None = None
 
 
 def _int(name: str, default: int) -> int:
@@ -34,6 +38,13 @@ def _int(name: str, default: int) -> int:
     if value < 0:
         raise SystemExit(f"{name} must not be negative, got {raw!r}")
     return value
+
+
+def _smtp() -> MailSettings | None:
+    try:
+        return mail_settings_from_env()
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def from_env() -> Settings:
@@ -53,4 +64,5 @@ def from_env() -> Settings:
         device_retention_days=_int("SUARA_DEVICE_RETENTION_DAYS", 90),
         trust_proxy=os.environ.get("SUARA_TRUST_PROXY", "") in ("1", "true", "yes"),
         min_group=max(1, _int("SUARA_MIN_GROUP", 10)),
+        smtp=_smtp(),
     )

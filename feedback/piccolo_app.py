@@ -18,6 +18,7 @@ APP_CONFIG = AppConfig(
             "feedback.alerts.tables",
             "feedback.integrity.lease_tables",
             "feedback.cases.tables",
+            "feedback.notify.tables",
             "feedback.plans.tables",
         ],
         exclude_imported=True,

@@ -13,6 +13,7 @@ from feedback.alerts.tables import Alert, AlertDelivery, AlertDeliveryAttempt, A
 from feedback.cases.tables import CaseContact, CaseEvent, CaseFile, DayOff
 from feedback.comments.tables import CommentLabel, CommentRetrain
 from feedback.integrity.tables import IntegrityFlag, IntegrityScan, ServedCount
+from feedback.notify.tables import CaseMail, CaseMailAttempt
 from feedback.org.counters import clear_counter_cache
 from feedback.performance.snapshot_tables import PeriodUnlock, ScoreSnapshot
 from feedback.plans.tables import FollowUpPlan, PlanAction
@@ -55,6 +56,7 @@ async def wipe_rows() -> None:
     # append-only and is never wiped: tests look at rows added after a mark.
     for table in (CaseEvent, CaseContact, CaseFile, DayOff, PlanAction, FollowUpPlan,
                   AlertDeliveryAttempt, AlertDelivery, AlertWebhook, Alert,
+                  CaseMailAttempt, CaseMail,
                   StaffSession, SignInThrottle, StaffUser, CommentLabel, CommentRetrain,
                   IntegrityFlag, IntegrityScan, ServedCount,
                   TicketToken, UnitMonthGroup, UnitDayGroup, UnitDayScore, UnitDayStats,

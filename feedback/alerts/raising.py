@@ -133,6 +133,13 @@ async def _insert(candidates: list[dict[str, Any]], now: datetime,
     return new
 
 
+async def raise_from(candidates: list[dict[str, Any]], now: datetime) -> int:
+    """Raise alerts that another feature built (the case events, `feedback.cases.notify`):
+    each a dict of the `alert` columns but `raised_at`; once per `source_key`, deliveries
+    queued as for the rules' own. Returns how many were new."""
+    return await _insert(candidates, now)
+
+
 async def raise_flag_alerts(now: datetime) -> int:
     """An alert per flagged counter-hour not alerted yet."""
     rows = await IntegrityFlag.select(
@@ -266,4 +273,4 @@ async def raise_alerts(now: datetime | None = None, comment_days: int = LOOKBACK
 
 
 __all__ = ["LOOKBACK_DAYS", "Raised", "aware", "body_of", "raise_alerts",
-           "raise_comment_alerts", "raise_drop_alerts", "raise_flag_alerts"]
+           "raise_comment_alerts", "raise_from", "raise_drop_alerts", "raise_flag_alerts"]

@@ -7,11 +7,14 @@
 | unit    | its unit's urgent comments and sharp drops (integrity flags go to the      |
 |         | agency and the city, who review them: a unit head is not asked to judge   |
 |         | ratings stuffed at their own unit)                                         |
-| agency  | every alert of its units                                                   |
+| agency  | every alert of its units (case alerts: those addressed to the agency)     |
 | city    | (Inspektorat) every sharp drop and flagged counter-hour, and the urgent    |
 |         | comments about illegal fees (pungli); other urgent comments stay with     |
-|         | the agency                                                                 |
+|         | the agency; the case alerts addressed to the city (escalated to it)       |
 | admin   | none                                                                       |
+
+Case alerts (`kind` "case", `feedback.cases.notify`) name the case's unit and are addressed
+by `agency_id`: the unit's agency, or `CITY_HOOK` (0) once a case is escalated to the city.
 
 An alert is acknowledged once, by any user who sees it (`acknowledge`, audited as
 `alert.acknowledge`); a second acknowledgement is refused (`AlreadyAcknowledged`).
@@ -26,7 +29,7 @@ from typing import Any
 
 from feedback.accounts.audit import Actor, record
 from feedback.accounts.scope import Scope
-from feedback.alerts.raising import aware
+from feedback.alerts.raising import CITY_HOOK, aware
 from feedback.alerts.rules import city_sees
 from feedback.alerts.tables import Alert
 from feedback.engine import transaction
@@ -62,7 +65,9 @@ def _where(scope: Scope) -> Any:
     if scope.role not in READERS:
         raise NotAllowed(scope.role)
     if scope.role == "city":
-        return (Alert.kind != "urgent") | (Alert.pungli == True)  # noqa: E712
+        return (((Alert.kind != "urgent") & (Alert.kind != "case"))
+                | (Alert.pungli == True)  # noqa: E712
+                | ((Alert.kind == "case") & (Alert.agency_id == CITY_HOOK)))
     if scope.role == "agency":
         return Alert.agency_id == (scope.agency_id or -1)
     return (Alert.unit_id == (scope.unit_id or -1)) & (Alert.kind != "flag")
@@ -70,7 +75,8 @@ def _where(scope: Scope) -> Any:
 
 def sees(scope: Scope, alert: dict[str, Any]) -> bool:
     if scope.role == "city":
-        return city_sees(alert["kind"], bool(alert["pungli"]))
+        return (city_sees(alert["kind"], bool(alert["pungli"]))
+                or (alert["kind"] == "case" and alert["agency_id"] == CITY_HOOK))
     if scope.role == "agency":
         return alert["agency_id"] == scope.agency_id
     if scope.role == "unit":

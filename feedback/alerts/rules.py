@@ -97,8 +97,9 @@ def fee_terms(text: str) -> tuple[str, ...]:
 
 def city_sees(kind: str, pungli: bool) -> bool:
     """The city role (Inspektorat) gets every drop and flag and the pungli comments; other
-    urgent comments stay with the agency (feedback.alerts.reads)."""
-    return kind != "urgent" or pungli
+    urgent comments stay with the agency (feedback.alerts.reads). Case alerts are addressed
+    by their `agency_id` alone (the city's: `CITY_HOOK`, see `feedback.cases.notify`)."""
+    return kind not in ("urgent", "case") or pungli
 
 
 def is_pungli(text: str, element: str) -> bool:

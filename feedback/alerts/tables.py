@@ -2,7 +2,8 @@
 
 * `alert`: one alert per source object (`source_key` is unique): an urgent comment
   (`comment:<response id>`), a sharp drop at a counter (`drop:<counter id>:<id of the last
-  response of the window>`), a flagged counter-hour (`flag:<counter id>:<hour, UTC ISO>`).
+  response of the window>`), a flagged counter-hour (`flag:<counter id>:<hour, UTC ISO>`),
+  a case event (`case:<case_event id>`, kind `case`, raised by `feedback.cases.notify`).
   The organisation ids are plain integers (the scope's filters), `details` holds what the
   rule measured. Acknowledging sets the `acknowledged_*` columns once.
 * `alert_webhook`: an agency's outgoing webhook (URL and HMAC secret), one per agency.
@@ -18,7 +19,7 @@ from piccolo.table import Table
 
 
 class Alert(Table, tablename="alert"):
-    kind = Varchar(length=8)  # urgent | drop | flag
+    kind = Varchar(length=8)  # urgent | drop | flag | case
     source_key = Varchar(length=80, unique=True)
     agency_id = Integer()
     unit_id = Integer()

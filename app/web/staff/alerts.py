@@ -3,7 +3,8 @@
 * `GET /staf/peringatan`: the open alerts the user's role and scope see (see
   `feedback.alerts.reads`: unit, agency, city; officers and admins get 403), newest first:
   urgent comments (masked), sharp drops at a counter (the window's IKM against the
-  baseline's) and flagged counter-hours (the reasons). `?show=acknowledged` lists the
+  baseline's), flagged counter-hours (the reasons) and case events (`feedback.cases.notify`:
+  the case, its clocks and a link to `/staf/kasus/{receipt}`). `?show=acknowledged` lists the
   acknowledged ones instead. The header of every staff page shows the open count
   (`open_count`, run before each staff request by the application).
 * `POST /staf/peringatan/{alert}/terima` (CSRF): acknowledge an alert (audited), then
@@ -13,6 +14,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -50,6 +52,40 @@ def wita(moment: Any) -> str:
     return moment.astimezone(WITA).strftime("%d-%m-%Y %H:%M")
 
 
+def day(iso: Any) -> str:
+    """A stored ISO date (a case clock) as shown: dd-mm-yyyy."""
+    return date.fromisoformat(iso).strftime("%d-%m-%Y") if isinstance(iso, str) else "–"
+
+
+def shown_receipt(receipt: Any) -> str:
+    text = str(receipt or "")
+    return f"{text[:4]}-{text[4:]}" if len(text) == 8 else text
+
+
+def case_title(details: dict[str, Any]) -> str:
+    """The key of a case alert's title: its event, and for an escalation its level."""
+    event = details.get("event", "")
+    return f"escalated:{details.get('level')}" if event == "escalated" else event
+
+
+def case_texts(lang: str) -> dict[str, dict[str, str]]:
+    _ = i18n.gettext(lang)
+    return {
+        "case_titles": {
+            "opened": _("New complaint case"),
+            "forwarded": _("Complaint case forwarded to this unit"),
+            "citizen_answer": _("The citizen answered a reply"),
+            "escalated:agency": _("Complaint case escalated to the agency"),
+            "escalated:city": _("Complaint case escalated to the city"),
+        },
+        "case_reasons": {
+            "low_rating": _("low rating, contact requested"),
+            "complaint": _("complaint in the comment"),
+            "urgent": _("urgent comment"),
+        },
+    }
+
+
 class AlertsController(Controller):
     path = PATH
     include_in_schema = False
@@ -74,7 +110,8 @@ class AlertsController(Controller):
             names={**element_names(lang), "lainnya": _("Other")},
             masked=lambda text: mask(text, markers) if text else "",
             wita=wita, hour=lambda text: wita(aware(text)), num=lambda v, d=0: number(v, d, lang),
-            done=done.isdigit() if isinstance(done, str) else False, path=PATH))
+            done=done.isdigit() if isinstance(done, str) else False, path=PATH,
+            day=day, receipt=shown_receipt, case_title=case_title, **case_texts(lang)))
 
     @post("/{alert:int}/terima", guards=[roles(*reads.READERS)])
     async def acknowledge(self, request: Request[StaffPrincipal, Any, Any],
