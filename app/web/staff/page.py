@@ -87,6 +87,8 @@ def nav(user: StaffPrincipal | None, lang: str, path: str,
         items.append(("/staf/admin/pengguna", _("Users")))
     if user.role in ("agency", "city"):
         items.append(("/staf/integritas", _("Integrity review")))
+    if user.role in ("unit", "agency", "city", "admin"):
+        items.append(("/staf/kasus", _("Cases")))
     if alerts is not None:
         items.append(("/staf/peringatan", _("Alerts (%(n)s)", n=alerts)))
     return [{"url": url, "label": label, "current": path == url or path.startswith(url + "/")}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from app.web.staff.account import AccountController
 from app.web.staff.admin import AdminUsersController
 from app.web.staff.alerts import AlertsController
+from app.web.staff.cases import CasesController
 from app.web.staff.city import CityController
 from app.web.staff.comment_themes import CommentThemesController
 from app.web.staff.dashboards import DashboardController
@@ -19,4 +20,4 @@ from app.web.staff.unit_pages import UnitPagesController
 STAFF_ROUTES = [SignInController, DashboardController, AdminUsersController, CityController,
                 UnitPagesController, AccountController, PredicateController,
                 PublishingController, ReportController, CommentThemesController,
-                IntegrityController, AlertsController]
+                IntegrityController, AlertsController, CasesController]
