@@ -156,9 +156,10 @@ async def approved_plans(period: str, unit_ids: Collection[int] | None = None
     return await _plans_of(period, unit_ids, ("approved",))
 
 
-async def plans_of_units(period: str, unit_ids: Collection[int] | None,
+async def plans_of_units(period: str | None, unit_ids: Collection[int] | None,
                          statuses: Collection[str]) -> list[UnitPlan]:
-    """Plans of the period in the given statuses (the agency's approval list)."""
+    """Plans of the period (None: every period) in the given statuses, of `unit_ids`
+    (None: every unit)."""
     return await _plans_of(period, unit_ids, tuple(statuses))
 
 

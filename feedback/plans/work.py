@@ -173,10 +173,10 @@ async def decide(scope: Scope, unit_code: str, plan_id: int, decision: Any, note
     unit = await access(scope, unit_code)
     if not unit.decider:
         raise NotAllowed("not_decider")
+    plan = await _plan_of(unit, plan_id)
     if decision not in ("approve", "return"):
         raise Invalid("decision_unknown")
     text = note_text(note, required=decision == "return")
-    plan = await _plan_of(unit, plan_id)
     status = "approved" if decision == "approve" else "returned"
     figures = (await element_figures(unit.unit_id, parse(plan.period)))[1] \
         if status == "approved" else {}

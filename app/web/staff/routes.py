@@ -13,6 +13,7 @@ from app.web.staff.comment_themes import CommentThemesController
 from app.web.staff.dashboards import DashboardController
 from app.web.staff.days_off import DaysOffController
 from app.web.staff.integrity import IntegrityController
+from app.web.staff.plans import PlansController
 from app.web.staff.predicate import PredicateController
 from app.web.staff.publishing import PublishingController
 from app.web.staff.reports import ReportController
@@ -22,6 +23,6 @@ from app.web.staff.unit_pages import UnitPagesController
 STAFF_ROUTES = [SignInController, DashboardController, AdminUsersController, CityController,
                 UnitPagesController, AccountController, PredicateController,
                 PublishingController, ReportController, CommentThemesController,
-                IntegrityController, AlertsController,
+                IntegrityController, AlertsController, PlansController,
                 # before CasesController: /staf/kasus/ekspor.csv is not a receipt
                 CaseExportController, DaysOffController, CasesController]
