@@ -9,7 +9,10 @@ Every figure is the engine's or the dashboards' own (one way to compute each):
   counted responses (`dashboard.pooled_figures`, what the agency dashboard shows);
 * the population is the units' monthly volume × the period's months (the engine's
   Krejcie–Morgan population), the respondent profile the dashboards' (whole ended months,
-  groups below `min_group` not shown), the previous period's figures `pooled_figures`.
+  groups below `min_group` not shown), the previous period's figures `pooled_figures`;
+* BAB V's follow-up plans (RTL) are `feedback.plans.showing`'s: the units' plans of the
+  period (approved ones with their actions) and the approved plans of the period before
+  followed up with the engine's NRRs of this period, their texts masked.
 
 Scope is checked here as on the dashboards: a unit or agency outside `scope` is
 `UnknownScope`, like an unknown code.
@@ -30,6 +33,7 @@ from feedback.performance import dashboard
 from feedback.performance import dashboard_groups as groups
 from feedback.performance import dashboard_reads as reads
 from feedback.performance.periods import Period, custom, parse
+from feedback.plans import showing
 from feedback.reports import reads as report_reads
 from feedback.reports import wording
 from feedback.reports.model import (
@@ -251,6 +255,13 @@ async def report_content(scope_kind: str, code: str | None, period: Period, min_
         report_reads.recent_comments(None if scope_kind == "city" else unit_ids, period,
                                      RECENT_COMMENTS))
     shown = n >= min_group
+    # BAB V: the units' follow-up plans of the period, and those of the period before
+    # followed up with this period's engine figures (texts masked: a report is filed).
+    plan_units = None if scope_kind == "city" else unit_ids
+    plans = [showing.masked(p) for p in await showing.report_plans(plan_units, period.key)]
+    progress = await showing.progress_of(plan_units, period,
+                                         await reads.period_result(period, cache), min_group,
+                                         mask_texts=True)
     publication = await publication_of(
         period, scope_kind, code, ikm, [u.code for u in units],
         {u.code: (u.n, u.ikm) for u in units})
@@ -267,7 +278,9 @@ async def report_content(scope_kind: str, code: str | None, period: Period, min_
         weakest=weakest, below_b=below_b, strongest=strongest, comment_count=count,
         comments_shown=shown, comments=comments if shown else (),
         comparison=None if before.n == 0 else _comparison(before, previous, elements),
-        priorities=_priorities(weakest, below_b), publication=publication)
+        priorities=_priorities(weakest, below_b), publication=publication,
+        plans=tuple(plans),
+        plan_progress=tuple(progress))
 
 
 def _city_unit(row: dict[str, Any], result: ScoreResult | None) -> MemberLine:

@@ -9,6 +9,12 @@ from dataclasses import dataclass
 from feedback.reports import wording as w
 from feedback.reports.content import previous_period
 from feedback.reports.model import B_BOUND, ReportContent
+from feedback.reports.plan_sheets import (
+    plan_lines,
+    plan_sheet,
+    progress_sheet,
+    progress_summary,
+)
 from feedback.reports.sheets import (
     HIDDEN,
     Sheet,
@@ -131,6 +137,9 @@ def conclusions(c: ReportContent) -> tuple[str, ...]:
         change = "" if move == "tetap" else f" {_n(abs(delta))} poin"
         out.append(f"Dibandingkan {cmp.label} (IKM {_n(cmp.ikm_before)}, n = "
                    f"{_n(cmp.n_before, 0)}), IKM {move}{change}.")
+    text = progress_summary(c.plan_progress)
+    if text:
+        out.append(text)
     text = publication_text(c)
     if text:
         out.append(text)
@@ -298,7 +307,50 @@ def _chapter_5(c: ReportContent) -> Chapter:
                   "mutu B, atau tiga unsur terendah bila tidak ada). Program/kegiatan, waktu "
                   f"(TW I–IV) dan penanggung jawab diisi oleh {head}."),
         TableBlock(follow_up_sheet(c)),
+        *_plans(c),
+        *_progress(c),
     ))
+
+
+def _plans(c: ReportContent) -> tuple[Block, ...]:
+    """5.3: the follow-up plans written for this period, with their status and actions."""
+    heading = Heading("5.3 Rencana Tindak Lanjut yang Disusun")
+    if not c.plans:
+        return (heading, Paragraph(f"Belum ada rencana tindak lanjut yang disusun untuk "
+                                   f"{c.period_label}."))
+    blocks: list[Block] = [
+        heading,
+        Paragraph(f"Rencana tindak lanjut {c.period_label} dan statusnya (draf, diajukan, "
+                  "disetujui, atau dikembalikan untuk diperbaiki). Kegiatan dicantumkan "
+                  "untuk rencana yang telah disetujui, dengan status setiap kegiatan:"),
+        Bullets(plan_lines(c))]
+    sheet = plan_sheet(c)
+    if sheet is not None:
+        blocks.append(TableBlock(sheet))
+    return tuple(blocks)
+
+
+def _progress(c: ReportContent) -> tuple[Block, ...]:
+    """5.4: did the elements targeted by the approved plans of the period before improve?"""
+    heading = Heading("5.4 Capaian Rencana Tindak Lanjut Periode Sebelumnya")
+    if c.period.previous is None or ".." in c.period.key:
+        return (heading, Paragraph("Capaian rencana tindak lanjut dibandingkan untuk periode "
+                                   "bulan, triwulan, semester atau tahun dengan periode "
+                                   "yang sama panjang sebelumnya."))
+    before = w.period_label(previous_period(c.period))
+    sheet = progress_sheet(c)
+    if sheet is None:
+        return (heading, Paragraph(f"Tidak ada rencana tindak lanjut {before} yang "
+                                   "disetujui."))
+    summary = progress_summary(c.plan_progress) or ""
+    return (heading,
+            Paragraph(f"Untuk setiap unsur sasaran rencana tindak lanjut {before} yang "
+                      f"disetujui: NRR dan jumlah jawaban (n) awal, yaitu {before} saat "
+                      f"rencana disetujui, dibandingkan dengan NRR dan n kini, yaitu "
+                      f"{c.period_label}. NRR dari kurang dari {c.min_group} jawaban tidak "
+                      f"ditampilkan (–); jumlah jawabannya tetap disebut. Perubahan kurang "
+                      f"dari 0,0005 dihitung tetap. {summary}"),
+            TableBlock(sheet))
 
 
 def build(c: ReportContent) -> Document:

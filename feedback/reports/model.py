@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from feedback.performance.periods import Period
+from feedback.plans.showing import Progress, ShownPlan
 from feedback.reports.publication import Publication
 from feedback.reports.reads import RecentComment
 
@@ -155,3 +156,6 @@ class ReportContent:
     # BAB V
     priorities: tuple[Priority, ...]
     publication: Publication | None
+    plans: tuple[ShownPlan, ...] = ()  # the units' follow-up plans of the period (any status)
+    # The approved plans of the period before (same length), followed up in this period
+    plan_progress: tuple[Progress, ...] = ()

@@ -31,6 +31,7 @@ class Sheet:
     rows: tuple[tuple[Cell, ...], ...]
     # Per row, the decimals of its floats when they differ from the column's (summary).
     row_decimals: tuple[int | None, ...] = ()
+    font_pt: float | None = None  # the PDF's table text size when not the usual (wide tables)
 
     def decimals(self, row: int, column: int) -> int | None:
         if row < len(self.row_decimals) and self.row_decimals[row] is not None:

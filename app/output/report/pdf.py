@@ -159,7 +159,7 @@ def _table(pdf: FPDF, sheet: Sheet) -> None:
         pdf.add_page()
     pdf.set_font(FAMILY, "B", 9)
     pdf.multi_cell(0, 5, sheet.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(FAMILY, "", 8.5)
+    pdf.set_font(FAMILY, "", sheet.font_pt or 8.5)
     numeric = [any(isinstance(r[i], int | float) and not isinstance(r[i], bool)
                    for r in sheet.rows) and c.key not in ("nilai",)
                for i, c in enumerate(sheet.columns)]

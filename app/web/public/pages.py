@@ -1,5 +1,6 @@
 """The public transparency pages: `/publik` (a published period's IKM per agency and unit)
-and `/publik/unit/{unit}` (one unit's nine elements). Published snapshots only; Indonesian
+and `/publik/unit/{unit}` (one unit's nine elements and its approved follow-up plan of the
+period, feedback.plans.showing). Figures of published snapshots only; Indonesian
 first (`?lang=en`), no JavaScript."""
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND
 
 from app import i18n
+from app.web.plan_text import action_status_words
 from app.web.public.page import headers, helpers, lang_of
 from feedback.performance import public, snapshots
+from feedback.plans import showing
 
 MAX_PARAM = 40  # characters of a period or unit code looked at
 
@@ -68,6 +71,7 @@ class PublicPages(Controller):
             context={**helpers(request, language, period=period), "view": view,
                      "published": await public.published(),
                      "versions": await snapshots.versions(key),
+                     "plans": await showing.approved_plans([u.code for u in view.units], key),
                      "period_query": period},
             headers=headers())
 
@@ -86,8 +90,12 @@ class PublicPages(Controller):
                 request, language, HTTP_404_NOT_FOUND, _("Unit not found"),
                 _("No unit with this code is in the published results of %(period)s.",
                   period=view.info.period), period=period)
+        # The unit's approved follow-up plan (RTL) of the published period, texts masked.
+        plan = (await showing.approved_plans([found.code], view.info.period)).get(found.code)
         return Template(
             template_name="public/unit.html",
             context={**helpers(request, language, period=period), "view": view, "u": found,
-                     "agency": view.agency(found.agency), "period_query": period},
+                     "agency": view.agency(found.agency), "period_query": period,
+                     "plan": None if plan is None else showing.masked(plan),
+                     "action_status_words": action_status_words(language)},
             headers=headers())

@@ -23,6 +23,7 @@ from app import i18n
 from app.i18n import N_
 from app.survey_text import instrument, profile_choices
 from app.web.api import figures_shown
+from app.web.plan_text import action_status_words, direction_words
 from app.web.staff import charts
 from app.web.staff.auth import StaffPrincipal, roles
 from app.web.staff.errors import staff_message
@@ -32,8 +33,9 @@ from app.web.staff.unit_pages import comment_markers
 from feedback.clock import wita_day
 from feedback.comments.listing import latest_comments
 from feedback.integrity.figures import integrity_note
-from feedback.performance import dashboard, periods
+from feedback.performance import dashboard, dashboard_reads, periods
 from feedback.performance.periods import Period
+from feedback.plans import showing
 
 LATEST_COMMENTS = 3  # newest comments shown on the unit dashboard
 MAX_CUSTOM_DAYS = 3 * 366  # a custom range longer than this is refused (400)
@@ -258,8 +260,19 @@ class DashboardController(Controller):
             (period.last + timedelta(days=1)).day == 1 or period.last == today())
         withheld = calendar and board.official.n > 0 and not figures_shown(
             [m.n for m in board.trend.months], _min_group(request))
+        # The approved follow-up plan of the period before (same length), followed up with
+        # this period's engine figures (the result the dashboard's peer figures come from).
+        before = showing.previous_key(period)
+        plan_progress = [] if before is None else await showing.progress_of(
+            [board.unit.id], period,
+            await dashboard_reads.period_result(period, request.app.state.score_cache),
+            _min_group(request))
         return Template("staff/unit.html", context=staff_context(
             request, lang, board=board, **helpers, comments=comments, public_withheld=withheld,
+            plan_progress=plan_progress,
+            plan_period=None if before is None else period_label(periods.parse(before), _),
+            action_status_words=action_status_words(lang),
+            direction_words=direction_words(lang),
             predicate=await unit_advice(board, lang),
             min_group_minus_one=_min_group(request) - 1,
             charts=_charts(board.official, board.trend, lang, helpers["element_names"], _),
