@@ -19,6 +19,8 @@ class Settings(msgspec.Struct, frozen=True):
     rate_limit: int = 60  # submissions per minute from one network address
     kiosk_return_seconds: int = 20
     device_retention_days: int = 90
+    # A complaint's contact is erased this many days after its case closes (UU PDP 27/2022).
+    contact_retention_days: int = 30
     trust_proxy: bool = False
     # Dashboards show a breakdown group (counter, service, profile category) only with at
     # least this many counted responses.
@@ -62,6 +64,7 @@ def from_env() -> Settings:
         rate_limit=_int("SUARA_RATE_LIMIT", 60),
         kiosk_return_seconds=_int("SUARA_KIOSK_RETURN", 20),
         device_retention_days=_int("SUARA_DEVICE_RETENTION_DAYS", 90),
+        contact_retention_days=_int("SUARA_CONTACT_RETENTION_DAYS", 30),
         trust_proxy=os.environ.get("SUARA_TRUST_PROXY", "") in ("1", "true", "yes"),
         min_group=max(1, _int("SUARA_MIN_GROUP", 10)),
         smtp=_smtp(),

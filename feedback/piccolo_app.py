@@ -19,6 +19,7 @@ APP_CONFIG = AppConfig(
             "feedback.integrity.lease_tables",
             "feedback.cases.tables",
             "feedback.notify.tables",
+            "feedback.cases.check_tables",
             "feedback.plans.tables",
         ],
         exclude_imported=True,

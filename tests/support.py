@@ -10,6 +10,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from feedback.accounts.tables import SignInThrottle, StaffSession, StaffUser
 from feedback.alerts.tables import Alert, AlertDelivery, AlertDeliveryAttempt, AlertWebhook
+from feedback.cases.check_tables import CaseCheck
 from feedback.cases.tables import CaseContact, CaseEvent, CaseFile, DayOff
 from feedback.comments.tables import CommentLabel, CommentRetrain
 from feedback.integrity.tables import IntegrityFlag, IntegrityScan, ServedCount
@@ -54,7 +55,7 @@ async def reset_database(engine) -> None:
 async def wipe_rows() -> None:
     # Staff users first (they name counters, units and agencies); the audit log is
     # append-only and is never wiped: tests look at rows added after a mark.
-    for table in (CaseEvent, CaseContact, CaseFile, DayOff, PlanAction, FollowUpPlan,
+    for table in (CaseCheck, CaseEvent, CaseContact, CaseFile, DayOff, PlanAction, FollowUpPlan,
                   AlertDeliveryAttempt, AlertDelivery, AlertWebhook, Alert,
                   CaseMailAttempt, CaseMail,
                   StaffSession, SignInThrottle, StaffUser, CommentLabel, CommentRetrain,

@@ -116,7 +116,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             await _load_demo(args.demo_responses, 2026)
             await _demo_accounts()
         await purge(datetime.now(UTC), timedelta(days=settings.device_retention_days),
-                    settings.device_interval)
+                    settings.device_interval, timedelta(days=settings.contact_retention_days))
         return 0
 
     if run_with_database(job):
@@ -219,9 +219,13 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
     async def job(engine: Any) -> int:
         done = await purge(datetime.now(UTC), timedelta(days=settings.device_retention_days),
-                           settings.device_interval)
+                           settings.device_interval,
+                           timedelta(days=settings.contact_retention_days))
         console.print(f"Erased {done.device_codes} device codes; removed {done.device_marks} "
                       f"device marks and {done.rate_windows} rate windows.")
+        console.print(f"Erased {done.contacts_closed} complaint contacts of cases closed more "
+                      f"than {settings.contact_retention_days} days ago and "
+                      f"{done.contacts_without_case} contacts left without a case.")
         return 0
 
     return run_with_database(job)
@@ -244,6 +248,7 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("migrate", help="apply database migrations")
     p.set_defaults(func=cmd_migrate)
 
-    p = sub.add_parser("purge", help="erase device codes past retention and stale limits")
+    p = sub.add_parser("purge", help="erase device codes and complaint contacts past "
+                       "retention, and stale limits")
     p.set_defaults(func=cmd_purge)
 

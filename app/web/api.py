@@ -40,6 +40,8 @@ from app.web.apidoc import (
 from app.web.clients import device_key, network_key
 from feedback.aggregates.daily import unit_period_counts
 from feedback.aggregates.groups import unit_month_counts
+from feedback.cases import contact as contact_rules
+from feedback.cases import opening
 from feedback.clock import wita_day
 from feedback.org import directory
 from feedback.performance import periods
@@ -104,6 +106,16 @@ class ResponseIn(msgspec.Struct, forbid_unknown_fields=True):
     ) = None
     device_id: Annotated[str, msgspec.Meta(max_length=128)] | None = None
     lang: Literal["id", "en"] | None = None
+    contact: Annotated[str, msgspec.Meta(max_length=contact_rules.RAW_MAX), _doc(
+        description="\"May we contact you?\": an Indonesian phone/WhatsApp number (`08…`, "
+        "`+62…` or `62…`, spaces and dashes allowed) or an e-mail address, given only with "
+        "`consent`; empty or null: none. Kept apart from the answers, and only when the "
+        "response opens a complaint case or has a comment that may open one (see `case`); "
+        "anything else is 422 `invalid_contact`, a contact without consent 422 "
+        "`consent_required`")] | None = None
+    consent: Annotated[bool | Literal[0, 1], _doc(
+        description="the citizen's explicit consent to be contacted about this complaint "
+        "(`true` or `1`); `true` without a contact is 422 `contact_required`")] | None = None
 
 
 class ReceiptOut(msgspec.Struct):
@@ -111,6 +123,13 @@ class ReceiptOut(msgspec.Struct):
     submitted_at: datetime
     verified: bool
     duplicate: bool
+    # The response opened a complaint case (a low rating given with a contact): the citizen
+    # follows it at `tracking` with the receipt.
+    case: bool = False
+    tracking: str | None = None
+    # The contact given with consent is stored (only with a case, or a comment that may
+    # still open one; otherwise it is not stored at all).
+    contact_kept: bool = False
 
 
 class ElementOut(msgspec.Struct):
@@ -231,6 +250,12 @@ def not_whole_months(_: Callable[..., str]) -> Response[ErrorOut]:
                    "so that no one's answers can be worked out."))
 
 
+async def _followup(receipt: str) -> tuple[bool, bool]:
+    """Case and kept contact of an already stored response (a resubmission)."""
+    found = await opening.followup_of(receipt)
+    return (found.case, found.contact_kept) if found is not None else (False, False)
+
+
 class ApiController(Controller):
     path = "/api/v1"
     tags = ["v1"]
@@ -275,7 +300,8 @@ class ApiController(Controller):
                 HTTP_415_UNSUPPORTED_MEDIA_TYPE: "The body is not sent as application/json "
                 "(`unsupported_media_type`)",
                 HTTP_422_UNPROCESSABLE_ENTITY: "Invalid answers (`invalid_response`, `fields` "
-                "says which), or a refused ticket token (`error` is the token's code)",
+                "says which, `contact` and `consent` included), or a refused ticket token "
+                "(`error` is the token's code)",
                 HTTP_429_TOO_MANY_REQUESTS: "Device interval (`too_soon`) or network rate "
                 "limit (`rate_limited`)",
                 HTTP_503_SERVICE_UNAVAILABLE: UNAVAILABLE + "; send the same body with the "
@@ -305,6 +331,7 @@ class ApiController(Controller):
                 submission_key=data.idempotency_key or secrets.token_urlsafe(18),
                 token=data.token, device_key=device_key(request, settings, data.device_id),
                 rate_key=network_key(request, settings),
+                contact=data.contact, consent=data.consent,
             ),
             request.app.state.writer.submit,
             datetime.now(UTC),
@@ -312,7 +339,12 @@ class ApiController(Controller):
         status, message_id = outcomes.status_of(outcome)
         if isinstance(outcome, outcomes.Stored | outcomes.Duplicate):
             r = outcome.receipt
-            return Response(ReceiptOut(r.receipt, r.submitted_at, r.verified, r.duplicate),
+            case, kept = ((outcome.case, outcome.contact_kept)
+                          if isinstance(outcome, outcomes.Stored) else await _followup(r.receipt))
+            return Response(ReceiptOut(r.receipt, r.submitted_at, r.verified, r.duplicate,
+                                       case=case,
+                                       tracking=opening.tracking_path(r.receipt) if case else None,
+                                       contact_kept=kept),
                             status_code=status)
         problems = [
             FieldProblem(e.field, e.code, messages.field_message(

@@ -30,6 +30,8 @@ from app.web.clients import (
 )
 from app.web.page import page_context
 from app.web.security import is_cross_site
+from feedback.cases import opening
+from feedback.cases.clocks import FOLLOW_UP_DAYS, VERIFY_DAYS
 from feedback.clock import WITA
 from feedback.org import directory
 from feedback.org.counters import CounterInfo, last_known_counter, load_counter
@@ -156,6 +158,7 @@ def _form_page(
         )
     ]
     other_fields = ("service", "comment", *skm.PROFILE_FIELDS)
+    contact_fields = ("contact", "consent")
     query = {"lang": "en" if lang == "id" else "id"}
     if token:
         query["t"] = token
@@ -176,8 +179,12 @@ def _form_page(
                 for code, name_id, name_en in c.services
             ],
             "profile": profile,
-            "form": {k: values.get(k) for k in other_fields},
+            "form": {k: values.get(k) for k in (*other_fields, *contact_fields)},
             "open_more": any(e.field in other_fields for e in errors or []),
+            "open_contact": any(e.field in contact_fields for e in errors or [])
+            or bool(values.get("contact") or values.get("consent")),
+            "field_errors": field_errors,
+            "contact_retention_days": request.app.state.settings.contact_retention_days,
             "errors": summary,
             "notice": notice,
             "max_comment": skm.MAX_COMMENT_CHARS,
@@ -292,7 +299,7 @@ class CitizenController(Controller):
             if c is None:
                 return not_found_page(request, language)
             values = {k: v for k, v in values.items() if k not in unreadable}
-            visible = (*skm.FORM_ORDER, "service", "comment", *skm.PROFILE_FIELDS)
+            visible = (*skm.FORM_ORDER, "service", "comment", *skm.PROFILE_FIELDS, "contact")
             errors = [FieldError(f"answers.{name}" if name in skm.FORM_ORDER else name,
                                  "invalid_encoding") for name in visible if name in unreadable]
             return _form_page(request, c, lang=language, kiosk=kiosk, key=_form_key(values),
@@ -307,7 +314,8 @@ class CitizenController(Controller):
                 counter=counter, answers={code: values.get(code) for code in skm.FORM_ORDER},
                 service=values.get("service"),
                 profile={k: values.get(k) for k in skm.PROFILE_FIELDS},
-                comment=values.get("comment"), channel="kiosk" if kiosk else "qr",
+                comment=values.get("comment"), contact=values.get("contact"),
+                consent=values.get("consent"), channel="kiosk" if kiosk else "qr",
                 lang=language, submission_key=key, token=token,
                 device_key=device_key(request, settings), rate_key=network_key(request, settings),
             ),
@@ -315,7 +323,8 @@ class CitizenController(Controller):
             datetime.now(UTC),
         )
         if isinstance(outcome, outcomes.Stored | outcomes.Duplicate):
-            query = urlencode({"r": outcome.receipt.receipt, "lang": language})
+            given = {"c": "1"} if (values.get("contact") or "").strip() else {}
+            query = urlencode({"r": outcome.receipt.receipt, "lang": language, **given})
             return Redirect(f"/{_mode_path(kiosk)}/{counter}/terima-kasih?{query}",
                             status_code=303)
         if isinstance(outcome, outcomes.Unavailable):
@@ -340,7 +349,8 @@ class CitizenController(Controller):
         return page
 
     async def _thanks(
-        self, request: Request, counter: str, r: str, lang: str | None, kiosk: bool
+        self, request: Request, counter: str, r: str, lang: str | None, kiosk: bool,
+        given: str | None = None,
     ) -> Response[Any]:
         language = i18n.pick(lang)
         c = await load_counter(counter)
@@ -350,6 +360,10 @@ class CitizenController(Controller):
             return not_found_page(request, language)
         base = f"/{_mode_path(kiosk)}/{c.code}"
         when = found.submitted_at.astimezone(WITA).strftime("%d-%m-%Y %H:%M")
+        # Did this response open a case, was its contact kept? (`c=1`: a contact was given.)
+        followup = await opening.followup_of(found.receipt)
+        other = {"r": r, "lang": "en" if language == "id" else "id",
+                 **({"c": "1"} if given == "1" else {})}
         return Template(
             template_name="thanks.html",
             context={
@@ -357,13 +371,18 @@ class CitizenController(Controller):
                     request,
                     language,
                     kiosk=kiosk,
-                    lang_url=f"{request.url.path}?"
-                    + urlencode({"r": r, "lang": "en" if language == "id" else "id"}),
+                    lang_url=f"{request.url.path}?" + urlencode(other),
                 ),
                 "c": c,
                 "receipt": display(found.receipt),
                 "when": when,
                 "verified": found.verified,
+                "case": followup is not None and followup.case,
+                "contact_kept": followup is not None and followup.contact_kept,
+                "contact_given": given == "1",
+                "tracking_url": opening.tracking_path(found.receipt) + f"&lang={language}",
+                "verify_days": VERIFY_DAYS,
+                "follow_up_days": FOLLOW_UP_DAYS,
                 "again_url": f"{base}?lang={language}",
                 "kiosk_return": request.app.state.settings.kiosk_return_seconds,
             },
@@ -405,8 +424,9 @@ class CitizenController(Controller):
         counter: FromPath[str],
         r: FromQuery[str] = "",
         lang: FromQuery[str | None] = None,
+        c: FromQuery[str | None] = None,
     ) -> Response[Any]:
-        return await self._thanks(request, counter, r, lang, kiosk=False)
+        return await self._thanks(request, counter, r, lang, kiosk=False, given=c)
 
     @get("/k/{counter:str}/terima-kasih")
     async def kiosk_thanks(
@@ -415,8 +435,9 @@ class CitizenController(Controller):
         counter: FromPath[str],
         r: FromQuery[str] = "",
         lang: FromQuery[str | None] = None,
+        c: FromQuery[str | None] = None,
     ) -> Response[Any]:
-        return await self._thanks(request, counter, r, lang, kiosk=True)
+        return await self._thanks(request, counter, r, lang, kiosk=True, given=c)
 
     @get("/k/{counter:str}/tersimpan")
     async def kiosk_saved(

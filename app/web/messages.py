@@ -24,6 +24,11 @@ FIELD_ERRORS = {
     "not_text": N_("The comment must be text."),
     "too_long": N_("The comment is too long (at most %(n)s characters)."),
     "invalid_encoding": N_("This text could not be read. Please type it again."),
+    "invalid_contact": N_("Write a phone/WhatsApp number (08…, +62…) or an e-mail address."),
+    "contact_required": N_("Write your phone/WhatsApp number or e-mail address, or untick "
+                           "the box."),
+    "consent_required": N_("Tick the box if we may contact you, or leave the contact empty."),
+    "invalid_consent": N_("The box can only be ticked or left empty."),
 }
 
 TOKEN_ERRORS = {

@@ -16,7 +16,6 @@ alerts the city role sees (drops, flags, pungli comments) also go to the city's 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,9 +23,8 @@ from typing import Any
 
 from feedback.alerts import rules
 from feedback.alerts.tables import Alert, AlertDelivery, AlertWebhook
-from feedback.comments.classifier import current_model
+from feedback.comments.current import current_labels as _labels
 from feedback.comments.masking import mask
-from feedback.comments.tables import CommentLabel
 from feedback.engine import transaction
 from feedback.integrity.tables import IntegrityFlag
 from feedback.tables import Counter, Response, Unit
@@ -162,29 +160,6 @@ async def raise_flag_alerts(now: datetime) -> int:
                         "anomaly_score": round(float(r["anomaly_score"]), 4),
                         "responses": r["responses"]}}
     return await _insert(list(candidates.values()), now)
-
-
-async def _labels(rows: list[dict[str, Any]]) -> dict[int, tuple[str, str, bool, tuple]]:
-    """(element, sentiment, urgent, terms) per response: the newest correction, else the
-    model in use."""
-    out: dict[int, tuple[str, str, bool, tuple]] = {}
-    if not rows:
-        return out
-    model = await current_model()
-    texts = [mask(r["comment"]) for r in rows]
-    classified = await asyncio.to_thread(model.classify, texts)
-    for row, label in zip(rows, classified, strict=True):
-        if label is not None:
-            out[row["id"]] = (label.element, label.sentiment, label.urgent,
-                              label.urgent_terms)
-    ids = [r["id"] for r in rows]
-    for start in range(0, len(ids), 500):
-        for c in await CommentLabel.select(
-                CommentLabel.response, CommentLabel.element, CommentLabel.sentiment,
-                CommentLabel.urgent).where(
-                CommentLabel.response.is_in(ids[start:start + 500])).order_by(CommentLabel.id):
-            out[c["response"]] = (c["element"], c["sentiment"], bool(c["urgent"]), ())
-    return out
 
 
 async def raise_comment_alerts(now: datetime, days: int = LOOKBACK_DAYS) -> int:

@@ -13,9 +13,12 @@ from feedback.survey.validate import FieldError
 
 @dataclass(frozen=True)
 class Stored:
-    """Stored now."""
+    """Stored now. With a contact given with consent: whether the response opened a case
+    (`feedback.cases.opening`) and whether its contact was kept."""
 
     receipt: Receipt
+    case: bool = False
+    contact_kept: bool = False
 
 
 @dataclass(frozen=True)

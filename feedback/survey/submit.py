@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from feedback.aggregates import daily as aggregates
+from feedback.cases import opening
 from feedback.clock import wita_day
 from feedback.engine import is_unavailable, transaction
 from feedback.org.counters import CounterInfo, load_counter
@@ -51,6 +52,8 @@ class Submission:
     token: str | None = None
     device_key: str | None = None  # the device's pseudonymous key, if known
     rate_key: str | None = None  # the network's pseudonymous key; None: not rate limited
+    contact: Any = None  # "may we contact you?": a phone number or e-mail address
+    consent: Any = None  # the consent box (form `1`, JSON `true` or `1`)
 
 
 async def submit(sub: Submission, store: Callable[[Pending], Awaitable[Outcome]],
@@ -70,7 +73,8 @@ async def submit(sub: Submission, store: Callable[[Pending], Awaitable[Outcome]]
         return UnknownCounter()
     try:
         draft = validate.validate(counter, sub.answers, service=sub.service,
-                                  profile=sub.profile, comment=sub.comment)
+                                  profile=sub.profile, comment=sub.comment,
+                                  contact=sub.contact, consent=sub.consent)
     except validate.Invalid as exc:
         return Invalid(tuple(exc.errors))
     if sub.token is not None and not looks_like_token(sub.token):
@@ -114,7 +118,10 @@ async def store_batch(items: list[Pending], policy: Policy) -> list[Outcome]:
     whatever the batch size. Each item gets its own outcome: Stored, Duplicate (a submission
     key already stored), RateLimited, TokenRefused, TooSoon or Conflict; one refused item
     never affects the others. Idempotent per submission key; every stored response gets a
-    unique receipt (clashing codes are replaced, see `responses.store`)."""
+    unique receipt (clashing codes are replaced, see `responses.store`). Responses given
+    with a contact and consent open their cases and keep their contacts in the same
+    transaction (`feedback.cases.opening.capture`: a fixed number of further statements,
+    only when some item has a contact)."""
     out: list[Outcome | None] = [None] * len(items)
     first_of: dict[str, int] = {}
     for i, item in enumerate(items):
@@ -144,6 +151,20 @@ async def store_batch(items: list[Pending], policy: Policy) -> list[Outcome]:
             if item.token is not None:
                 await TicketToken.update({TicketToken.response: response_id}).where(
                     TicketToken.code == normalise(item.token))
+        followups = await opening.capture([
+            opening.Captured(
+                response_id=inserted[items[i].submission_key][0],
+                receipt=inserted[items[i].submission_key][1], counter_id=items[i].counter.id,
+                unit_id=items[i].counter.unit_id, answers=items[i].draft.answers,
+                has_comment=bool(items[i].draft.comment), contact=items[i].draft.contact,
+                submitted_at=items[i].now)
+            for i in live
+            if items[i].draft.contact is not None and items[i].submission_key in inserted])
+        for i in live:
+            if items[i].submission_key in inserted:
+                found = followups.get(inserted[items[i].submission_key][0])
+                if found is not None and isinstance(stored_now := out[i], Stored):
+                    out[i] = Stored(stored_now.receipt, found.case, found.contact_kept)
         await aggregates.apply(aggregates.deltas(
             (items[i].counter.unit_id, wita_day(items[i].now), items[i].draft.answers,
              _group_keys(items[i]))

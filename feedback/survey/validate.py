@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from feedback.cases.contact import Contact, ContactError, parse_consent, parse_contact
 from feedback.org.counters import CounterInfo
 from feedback.survey import skm
 from feedback.survey.text import clean_text
@@ -37,6 +38,7 @@ class Draft:
     education: str | None
     occupation: str | None
     comment: str | None
+    contact: Contact | None = None  # given with consent (the form's "may we contact you?")
 
 
 def _rating(value: Any) -> int | str:
@@ -60,9 +62,12 @@ def validate(
     service: Any = None,
     profile: Mapping[str, Any] | None = None,
     comment: Any = None,
+    contact: Any = None,
+    consent: Any = None,
 ) -> Draft:
     """Check a submission against the counter's questionnaire. Raises Invalid with every
-    problem found (not just the first). Empty strings mean "not answered"."""
+    problem found (not just the first). Empty strings mean "not answered". A contact needs
+    consent and consent a contact (`feedback.cases.contact`)."""
     errors: list[FieldError] = []
     clean: dict[str, int] = {}
     for key, value in answers.items():
@@ -106,6 +111,31 @@ def validate(
             if text and len(text) > skm.MAX_COMMENT_CHARS:
                 errors.append(FieldError("comment", "too_long"))
 
+    given = _contact(contact, consent, errors)
+
     if errors:
         raise Invalid(errors)
-    return Draft(answers=clean, service_id=service_id, comment=text, **chosen)
+    return Draft(answers=clean, service_id=service_id, comment=text, contact=given, **chosen)
+
+
+def _contact(contact: Any, consent: Any, errors: list[FieldError]) -> Contact | None:
+    """The contact given with consent; a contact without consent, consent without a contact
+    or a contact that is neither a phone number nor an e-mail address is an error."""
+    agreed = parse_consent(consent)
+    if agreed is None:
+        errors.append(FieldError("consent", "invalid_consent"))
+    if contact in (None, "") or (isinstance(contact, str) and not contact.strip()):
+        if agreed:
+            errors.append(FieldError("contact", "contact_required"))
+        return None
+    if not isinstance(contact, str):
+        errors.append(FieldError("contact", "invalid_contact"))
+        return None
+    try:
+        parsed = parse_contact(contact)
+    except ContactError as exc:
+        errors.append(FieldError("contact", exc.code))
+        parsed = None
+    if agreed is False:
+        errors.append(FieldError("consent", "consent_required"))
+    return parsed if agreed else None
