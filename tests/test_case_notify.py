@@ -453,6 +453,17 @@ async def test_an_unreachable_server_is_given_up_after_five_attempts(world):
     assert await Alert.count().where(Alert.kind == "case") == 1
 
 
+async def test_a_mail_waiting_for_its_retry_holds_up_no_later_event(world):
+    mailer = Mailer(settings_for(free_port()))  # nothing listens: every attempt fails
+    assert (await notify.notify_due(NOW, mailer, limit=1)).retrying == 1
+    await add_event(world["case"]["id"], "citizen_answer", "citizen", NOW, text="x",
+                    public=True)
+    # A batch of one: the waiting mail is left out, the new event gets its alert.
+    later = await notify.notify_due(NOW + timedelta(seconds=10), mailer, limit=1)
+    assert later.waiting == 1 and later.alerts == 1 and later.retrying == 1
+    assert await Alert.count().where(Alert.kind == "case") == 2
+
+
 async def test_without_smtp_no_attempt_and_the_alerts_still_raised(world, smtp):
     case = world["case"]
     await add_event(case["id"], "citizen_answer", "citizen", NOW + timedelta(minutes=1),

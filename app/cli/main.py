@@ -13,6 +13,7 @@ from app.cli import (
     imports,
     integrity,
     kpis,
+    notify,
     org,
     printing,
     publish,
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parsers(sub)
     alerts.add_parsers(sub)
     cases.add_parsers(sub)
+    notify.add_parsers(sub)
     report.add_parser(sub)
     publish.add_parser(sub)
     return parser

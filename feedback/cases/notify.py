@@ -1,7 +1,7 @@
 """Notifying case events: `notify_due(now, mailer)` handles every `case_event` whose
-`notified_at` is NULL (oldest first, at most `BATCH` a pass); the periodic case pass
-(`feedback.cases.schedule`) runs it after the sweep, so an escalation is notified in the
-pass that made it.
+`notified_at` is NULL (oldest first, at most `BATCH` a pass; mails waiting for a retry are
+left out until it is due). The periodic case pass (`feedback.cases.schedule`) runs it after
+its other steps, so an escalation or an opening is notified in the pass that made it.
 
 | event          | alert (kind `case`) addressed to            | e-mail to                       |
 |----------------|---------------------------------------------|---------------------------------|
@@ -279,10 +279,18 @@ async def notify_due(now: datetime | None = None, mailer: Mailer | None = None, 
     """Notify the case events not notified yet (see the module doc)."""
     now = now or datetime.now(UTC)
     report = NotifyReport()
+    # Mails waiting for a retry are left out, so that they never hold up the events after
+    # them (their alerts above all) when the SMTP server is down for a while.
+    later = [r["event_id"] for r in await CaseMail.select(CaseMail.event_id).where(
+        (CaseMail.state == "pending") & (CaseMail.next_at > now))]
+    report.waiting = len(later)
+    where = CaseEvent.notified_at.is_null()
+    if later:
+        where = where & CaseEvent.id.not_in(later)
     events = await CaseEvent.select(
         CaseEvent.id, CaseEvent.case_id, CaseEvent.at, CaseEvent.kind, CaseEvent.actor,
         CaseEvent.text, CaseEvent.from_unit_id, CaseEvent.to_unit_id, CaseEvent.level).where(
-        CaseEvent.notified_at.is_null()).order_by(CaseEvent.id).limit(limit)
+        where).order_by(CaseEvent.id).limit(limit)
     if not events:
         return report
     cases = {r["id"]: r for r in await CaseFile.select().where(

@@ -58,7 +58,8 @@ class MailSettings:
                 f"sender={self.sender!r}, user={self.user!r})")
 
 
-def _address(value: str, name: str) -> str:
+def check_address(value: str, name: str = "the address") -> str:
+    """One plain e-mail address (`local@domain.tld`), stripped; ValueError otherwise."""
     value = value.strip()
     local, at, domain = value.rpartition("@")
     if (not at or not local or "." not in domain or len(value) > 254
@@ -101,7 +102,7 @@ def mail_settings_from_env(environ: Mapping[str, str] | None = None) -> MailSett
                          "neither)")
     public_url = (env.get("SUARA_PUBLIC_URL", "").strip() or "http://localhost:8000").rstrip("/")
     return MailSettings(host=host, port=port, security=security,
-                        sender=_address(sender, "SUARA_SMTP_FROM"), user=user,
+                        sender=check_address(sender, "SUARA_SMTP_FROM"), user=user,
                         password=password, timeout=timeout, public_url=public_url)
 
 
