@@ -443,3 +443,15 @@ async def test_suara_purge_prints_the_contact_counts(org):
             "contacts left without a case.") in text
     assert await CaseContact.count() == 1
 
+
+
+async def test_the_periodic_case_pass_opens_cases_from_comments(org):
+    from feedback.cases import schedule
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    rid = await _store(org, now - timedelta(hours=1), URGENT, "s-urgent")
+    results = await schedule.case_pass(now)
+    assert results["comments"] == 1
+    assert (await CaseFile.select(CaseFile.reason).where(
+        CaseFile.response_id == rid).first())["reason"] == "urgent"
+    assert (await schedule.case_pass(now))["comments"] == 0

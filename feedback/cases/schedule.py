@@ -20,6 +20,7 @@ from typing import Any
 
 from feedback import periodic
 from feedback.cases.notify import notify_pass
+from feedback.cases.opening import open_from_comments
 from feedback.cases.work import sweep
 
 log = logging.getLogger("suara.cases")
@@ -51,6 +52,7 @@ async def case_pass(now: datetime | None = None) -> dict[str, Any]:
     """One pass of every periodic case step at `now`; {step: its result or "failed"}."""
     now = now or datetime.now(UTC)
     results: dict[str, Any] = {}
+    await _step(results, "comments", lambda: open_from_comments(now))  # feedback.cases.opening
     await _step(results, "sweep", lambda: sweep(now))
     await _step(results, "notify", lambda: notify_pass(now))  # feedback.cases.notify
     return results
