@@ -18,7 +18,9 @@
 - the per-unit, per-day aggregates (`unit_day_stats`, `unit_day_score`) and their
   breakdowns (`unit_day_group`): the deltas the submission path would have built
   (`aggregates.deltas_from_arrays` and `group_arrays`, equal to `aggregates.deltas`),
-  written with its upserts.
+  written with its upserts;
+- about ten complaint cases of the last weeks in every state of the workflow, with fake
+  contacts (`feedback.demo.cases`).
 
 Everything is drawn from seeded generators: the same seed gives the same organisation
 (counter codes and secrets included) whatever the number of responses, and the same
@@ -42,6 +44,7 @@ from piccolo.table import Table
 
 from feedback.aggregates import daily as aggregates
 from feedback.clock import WITA
+from feedback.demo.cases import open_demo_cases
 from feedback.demo.organisation import (
     KELURAHAN,
     PlannedAgency,
@@ -96,6 +99,7 @@ class DemoSummary:
     services: int
     responses: int
     indicators: int = 0
+    cases: int = 0
 
 
 # ---------------------------------------------------------------------------- loading
@@ -212,9 +216,11 @@ async def load_demo(
         await aggregates.apply(day_deltas)
         await aggregates.apply_groups(group_deltas)
 
+    cases = await open_demo_cases(seed, now)  # a few complaints in every state (cases.py)
     return DemoSummary(
         agencies=len(agency_rows), units=len(unit_rows), counters=len(counter_rows),
         services=len(service_rows), responses=len(sim), indicators=indicators,
+        cases=cases.opened,
     )
 
 
