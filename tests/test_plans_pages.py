@@ -336,3 +336,44 @@ async def test_the_default_period_is_the_last_ended_semester(data):
 
     expected = last_ended_semester(today())
     assert f'<option value="{expected}" selected>' in page
+
+
+async def test_the_dashboards_link_to_the_plan_pages(data):
+    async with make_client() as client:
+        await signed(client, "unit")
+        page = (await client.get(f"/staf/unit/pkm-oesapa?period={PERIOD}")).text
+        assert f'href="{UNIT_PAGE}?period={PERIOD}" id="rtl-link"' in page
+        page = (await client.get("/staf/unit/pkm-oesapa")).text  # this year to date
+        assert f'href="{UNIT_PAGE}" id="rtl-link"' in page
+    async with make_client() as client:
+        await signed(client, "agency")
+        page = (await client.get("/staf/dinas/dinkes")).text
+        assert 'href="/staf/dinas/dinkes/rtl" id="rtl-link"' in page
+
+
+async def test_unknown_unit_agency_plan_and_action(data):
+    org = data
+    plan, action = await prepare(org, "draft")
+    async with make_client() as client:
+        token = await signed(client, "city")
+        assert (await client.get("/staf/dinas/nope/rtl")).status_code == 404
+        assert (await client.get("/staf/unit/nope/rtl")).status_code == 404
+        decide = await client.post(f"{UNIT_PAGE}/{plan + 99}/keputusan", data={
+            "_csrf_token": token, "decision": "approve"})
+        assert decide.status_code == 404
+        # A plan reached through another unit's path is not found.
+        other = await client.post(f"/staf/unit/pkm-oebobo/rtl/{plan}/keputusan", data={
+            "_csrf_token": token, "decision": "approve"})
+        assert other.status_code == 404
+    async with make_client() as client:
+        token = await signed(client, "unit")
+        got = await client.post(f"{UNIT_PAGE}/{plan}/tindakan/{action + 99}", data={
+            "_csrf_token": token, **ACTION})
+        assert got.status_code == 404
+        # An unknown decision or a bad action is refused before anything is written.
+        before = await snapshot()
+        got = await client.post(f"{UNIT_PAGE}/{plan}/tindakan/{action}", data={
+            "_csrf_token": token, **ACTION, "element": "nope", "due": "2026-02-30"})
+        assert got.status_code == 422
+        assert "Pilih salah satu dari sembilan unsur." in html.unescape(got.text)
+        assert await snapshot() == before
