@@ -1,13 +1,14 @@
 """Alerts in Chromium: a citizen's comment about an illegal fee at the demo unit's counter
 (sent through the public API), `suara alerts check` raises the alert, the unit head sees
 the count in the staff header, opens the list (the phone number masked) and acknowledges
-it; the count goes to 0 and the alert is listed as acknowledged. axe-core's WCAG 2.2 A/AA
-rules on every page, on a tablet and a phone."""
+it; it leaves the open list (the header count is the list's length) and is listed as
+acknowledged. axe-core's WCAG 2.2 A/AA rules on every page, on a tablet and a phone."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import urllib.request
 import uuid
@@ -42,6 +43,21 @@ def send_comment(server: Server, unit_code: str) -> None:
         assert answer.status in (200, 201)
 
 
+def urgent(page: Any) -> Any:
+    """The urgent-comment alerts listed (not the case alerts, whose reason may read
+    "komentar mendesak" too)."""
+    return page.locator("li.alert").filter(has=page.get_by_role(
+        "heading", name=re.compile(r"^Komentar mendesak")))
+
+
+def open_count(page: Any) -> int:
+    """The open alerts in the header: as many as the list shows."""
+    count = page.locator("li.alert").count()
+    assert page.get_by_role("navigation", name="Halaman staf").get_by_role(
+        "link", name=f"Peringatan ({count})", exact=True).is_visible()
+    return count
+
+
 def alerts_check(server: Server) -> dict[str, Any]:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{server.workdir}/e2e.db",
            "SUARA_SECRET": "e2e-secret", "SUARA_PUBLIC_URL": server.base}
@@ -63,15 +79,19 @@ def test_unit_head_sees_the_count_opens_the_list_and_acknowledges(pages, server:
     result = alerts_check(server)
     assert set(result) == {"raised", "delivery"}
     page.reload()
+    # Other open alerts may be there too: the complaint cases that the server's case pass
+    # opens from the demo's and this test's comments (feedback.cases.notify). The header
+    # count is the open list's length (one request reads both).
     link = page.get_by_role("navigation", name="Halaman staf").get_by_role(
-        "link", name="Peringatan (1)")
+        "link", name=re.compile(r"^Peringatan \(\d+\)$"))
     assert link.is_visible()
     axe(page)
     with page.expect_navigation():
         link.click()
     assert page.url.split("?")[0].endswith("/staf/peringatan")
     assert page.get_by_role("heading", level=1).inner_text() == "Peringatan"
-    items = page.locator("li.alert")
+    open_count(page)
+    items = urgent(page)
     assert items.count() == 1
     text = items.first.inner_text()
     assert "Komentar mendesak" in text and "pungli" in text.lower()
@@ -80,8 +100,8 @@ def test_unit_head_sees_the_count_opens_the_list_and_acknowledges(pages, server:
     with page.expect_navigation():
         items.first.get_by_role("button", name="Tandai sudah ditangani").click()
     assert page.get_by_role("status").inner_text() == "Peringatan sudah ditandai ditangani."
-    assert page.get_by_role("link", name="Peringatan (0)").is_visible()
-    assert page.locator("li.alert").count() == 0
+    assert urgent(page).count() == 0
+    open_count(page)
     axe(page)
     with page.expect_navigation():
         page.get_by_role("link", name="Tampilkan peringatan yang sudah ditangani").click()
