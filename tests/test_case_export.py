@@ -220,3 +220,14 @@ async def test_the_command_writes_the_same_file(cases, tmp_path):
                                           ("Baik", "Baik"), ("", "")])
 def test_formula_cells_are_defused(value, shown):
     assert safe_cell(value) == shown
+
+
+@pytest.mark.parametrize("role", ["unit", "agency", "city", "admin"])
+async def test_the_cases_page_offers_the_export(org, role):
+    await make_all_roles()
+    async with make_client() as client:
+        await signed_in_as(client, role)
+        page = await client.get("/staf/kasus")
+    assert page.status_code == 200
+    assert f'action="{PATH}"' in page.text and 'name="from"' in page.text
+    assert ('href="/staf/kota/hari-libur"' in page.text) == (role in ("city", "admin"))

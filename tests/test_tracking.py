@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from feedback.accounts.audit import Actor
+from feedback.accounts.audit import Actor, entries
 from feedback.accounts.scope import Scope
 from feedback.cases import lookups, work
 from feedback.cases.clocks import calendar, follow_up_after_answer, opening_clocks
@@ -26,6 +26,7 @@ from feedback.org.counters import load_counter
 from feedback.survey import submit as submission
 from feedback.survey.validate import validate
 from feedback.tables import Response, Unit
+from tests.staff_support import audit_mark
 from tests.support import make_client
 
 LOW = {"persyaratan": 1, "prosedur": 2, "waktu": 1, "biaya": 4, "produk": 3,
@@ -226,7 +227,8 @@ async def test_the_page_shows_a_case_without_personal_data(org):
     assert 'id="follow-up-due">04-12-2026<' in html
     _no_personal_data(html)
     assert "Received" in english.text and 'lang="en"' in english.text
-    assert "<form method=\"post\"" not in html  # nothing to answer yet
+    assert 'name="reply"' not in html  # nothing to answer yet
+    assert 'id="h-contact"' in html and 'id="no-contact"' not in html  # kept, not shown
 
 
 async def test_unknown_and_malformed_codes(org):
@@ -342,3 +344,31 @@ async def test_guessing_codes_is_limited_per_network(org, monkeypatch):
     assert int(api.headers["retry-after"]) <= 3600
     assert answer.status_code == 429
     assert malformed.status_code == 400
+
+
+# Withdrawing the consent -------------------------------------------------------------------
+
+async def test_the_citizen_erases_the_contact(org):
+    receipt = await open_test_case(org)
+    other = await open_test_case(org, when=OPENED + timedelta(minutes=3))
+    mark = await audit_mark()
+    path = f"/lacak/{receipt}/kontak/hapus"
+    async with make_client() as client:
+        cross = await client.post(path, data={"lang": "id"},
+                                  headers={"Origin": "https://evil.example"})
+        assert cross.status_code == 403
+        assert await CaseContact.count() == 2
+        done = await client.post(path, data={"lang": "id"})
+        assert done.status_code == 303 and "erased=1" in done.headers["location"]
+        page = await client.get(done.headers["location"])
+        again = await client.post(path, data={"lang": "en"})  # nothing left: same answer
+        unknown = await client.post("/lacak/ZZZZZZZZ/kontak/hapus", data={})
+    assert 'id="no-contact"' in page.text and 'id="notice"' in page.text
+    assert again.status_code == 303 and unknown.status_code == 404
+    kept = await CaseContact.select(CaseContact.response_id)
+    other_response = await Response.select(Response.id).where(Response.receipt == other).first()
+    assert [r["response_id"] for r in kept] == [other_response["id"]]  # only this case's
+    log = await entries(object_type="case", object_key=receipt, after_id=mark)
+    assert [(r["action"], r["actor"]) for r in log] == [("case.contact_erased", CITIZEN)]
+    assert (await case_view(receipt)).has_contact is False
+    assert (await case_view(other)).has_contact is True

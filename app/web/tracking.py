@@ -1,7 +1,8 @@
 """The citizen's tracking of a complaint: `/lacak` (a form asking for the receipt code),
 `/lacak?r=RECEIPT` (status in words, dates, the public history, and a form under each reply
-not yet answered) and `POST /lacak/{receipt}/jawab` (the answer to a reply; 303 back to the
-page, Post/Redirect/Get).
+not yet answered), `POST /lacak/{receipt}/jawab` (the answer to a reply; 303 back to the
+page, Post/Redirect/Get) and `POST /lacak/{receipt}/kontak/hapus` (the citizen withdraws the
+consent to be contacted: the contact is erased at once, as the form's consent text says).
 
 No personal data: never the contact or the comment, no staff names (a reply is from
 "Petugas unit"). No JavaScript; the citizen pages' stylesheet and security headers. Posts
@@ -44,6 +45,7 @@ from feedback.cases.tracking import (
     CaseView,
     case_view,
     citizen_answer,
+    erase_contact,
     normalise_receipt,
 )
 from feedback.clock import WITA
@@ -156,6 +158,8 @@ def _case_page(request: Request, lang: str, view: CaseView, *, notice: str | Non
             "auto_close_due": None if view.closed else _day(view.auto_close_due),
             "closed_at": _when(view.closed_at) if view.closed_at else None,
             "events": _event_lines(view, _), "action": f"{PATH}/{view.receipt}/jawab",
+            "erase_action": f"{PATH}/{view.receipt}/kontak/hapus",
+            "retention_days": request.app.state.settings.contact_retention_days,
             "notice": notice, "error": error, "error_reply": error_reply, "typed": typed,
             "min_chars": MIN_ANSWER_CHARS, "max_chars": MAX_ANSWER_CHARS,
         },
@@ -198,7 +202,8 @@ class TrackingController(Controller):
     @get("/")
     async def track(self, request: Request, r: FromQuery[str | None] = None,
                     lang: FromQuery[str | None] = None,
-                    answered: FromQuery[str | None] = None) -> Response[Any]:
+                    answered: FromQuery[str | None] = None,
+                    erased: FromQuery[str | None] = None) -> Response[Any]:
         language = i18n.pick(lang)
         _ = i18n.gettext(language)
         typed = (r or "").strip()[:40]
@@ -216,7 +221,39 @@ class TrackingController(Controller):
             await _miss(request)
             return _not_found(request, language, typed)
         notice = _("Thank you: your answer was sent to the unit.") if answered == "1" else None
+        if erased == "1":
+            notice = _("Your contact was erased. The unit can no longer contact you about "
+                       "this complaint; you can still follow it here.")
         return _case_page(request, language, view, notice=notice)
+
+    @post("/{receipt:str}/kontak/hapus")
+    async def erase(self, request: Request, receipt: FromPath[str]) -> Response[Any]:
+        try:
+            form = await request.form()
+            values = {k: v for k, v in form.items() if isinstance(v, str)}
+        except UnicodeDecodeError:
+            values = {}
+        language = i18n.pick(values.get("lang") or request.query_params.get("lang"))
+        _ = i18n.gettext(language)
+        typed = receipt.strip()[:40]
+        if is_cross_site(request, request.app.state.settings.public_url):
+            return Template(template_name="message.html", context={
+                **page_context(request, language), "title": _(messages.CROSS_SITE_TITLE),
+                "message": _(messages.CROSS_SITE), "back_url": None},
+                status_code=HTTP_403_FORBIDDEN)
+        if normalise_receipt(typed) is None:
+            return _not_found(request, language, typed)
+        refused = await _limited(request, language, typed)
+        if refused is not None:
+            return refused
+        view = await case_view(typed)
+        if view is None:
+            await _miss(request)
+            return _not_found(request, language, typed)
+        await erase_contact(view.receipt, datetime.now(UTC),
+                            network_key(request, request.app.state.settings))
+        query = urlencode({"r": display(view.receipt), "lang": language, "erased": "1"})
+        return Redirect(f"{PATH}?{query}#contact", status_code=303)
 
     @post("/{receipt:str}/jawab")
     async def answer(self, request: Request, receipt: FromPath[str]) -> Response[Any]:

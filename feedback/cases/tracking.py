@@ -8,6 +8,11 @@ unit; the forwarding note stays internal), replied (with the text the unit wrote
 citizen), the citizen's own answers (masked like comments, in case a phone number was typed
 in) and closed (with the outcome and the closing note, which staff write for the citizen).
 
+The citizen may also withdraw the consent to be contacted (`erase_contact`, UU PDP 27/2022,
+as the consent text on the form says): the case's `case_contact` row is deleted at once,
+audited (`case.contact_erased`, actor "citizen", object the receipt); the view says only
+whether a contact is kept (`has_contact`), never the contact itself.
+
 An answer is accepted once per reply (`case_event.answers_event` is unique), only to a public
 reply of the same case, never on a closed case, with 2 to `MAX_ANSWER_CHARS` characters once
 control characters are dropped. It moves the case answered → verified, clears
@@ -22,9 +27,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from feedback.accounts.audit import Actor, record
 from feedback.cases.clocks import calendar, follow_up_after_answer
 from feedback.cases.events import add_event
-from feedback.cases.tables import CITIZEN, CaseEvent, CaseFile
+from feedback.cases.tables import CITIZEN, CaseContact, CaseEvent, CaseFile
 from feedback.comments.masking import mask
 from feedback.engine import is_integrity_error, transaction
 from feedback.survey.receipts import RECEIPT_ALPHABET, RECEIPT_LENGTH
@@ -99,6 +105,7 @@ class CaseView:
     agency_name: str
     history: tuple[PublicEvent, ...]
     replies: tuple[Reply, ...]
+    has_contact: bool = False  # a contact is kept for the case (never shown)
 
     @property
     def closed(self) -> bool:
@@ -168,13 +175,15 @@ async def case_view(receipt: str | None) -> CaseView | None:
     replies = tuple(Reply(e.id, e.at, e.text or "", answers.get(e.id)) for e in history
                     if e.kind == "replied")
     unit_name, agency_name = names.get(case["unit_id"], ("", ""))
+    has_contact = await CaseContact.exists().where(
+        CaseContact.response_id == case["response_id"])
     return CaseView(
         receipt=case["receipt"], status=case["status"], opened_at=_aware(case["opened_at"]),
         verify_due=_day(case["verify_due"]), follow_up_due=_day(case["follow_up_due"]),
         auto_close_due=_day(case["auto_close_due"]),
         verified_at=_aware(case["verified_at"]), closed_at=_aware(case["closed_at"]),
         outcome=case["outcome"], unit_name=unit_name, agency_name=agency_name,
-        history=tuple(history), replies=replies)
+        history=tuple(history), replies=replies, has_contact=has_contact)
 
 
 def clean_answer(text: Any) -> str:
@@ -234,6 +243,24 @@ async def citizen_answer(receipt: str | None, reply_event_id: int, text: Any,
     return event_id
 
 
-__all__ = ["MAX_ANSWER_CHARS", "MIN_ANSWER_CHARS", "Answer", "AnswerRefused",
-           "CaseView", "PublicEvent", "Reply", "case_view", "citizen_answer", "clean_answer",
-           "normalise_receipt"]
+async def erase_contact(receipt: str | None, now: datetime, network: str | None = None
+                        ) -> bool:
+    """Withdraw the consent: delete the contact kept for the receipt's case (audited).
+    False when there is no case or no contact (nothing written)."""
+    code = normalise_receipt(receipt)
+    if code is None:
+        return False
+    async with transaction():
+        case = await CaseFile.select(CaseFile.response_id, CaseFile.receipt).where(
+            CaseFile.receipt == code).first()
+        if case is None:
+            return False
+        gone = await CaseContact.delete().where(
+            CaseContact.response_id == case["response_id"]).returning(CaseContact.id)
+        if not gone:
+            return False
+        await record(Actor(email=CITIZEN, network=network), "case.contact_erased", "case",
+                     case["receipt"], old={"contact": "kept"}, new={"contact": "erased"},
+                     at=now)
+    return True
+
