@@ -455,3 +455,46 @@ async def test_the_periodic_case_pass_opens_cases_from_comments(org):
     assert (await CaseFile.select(CaseFile.reason).where(
         CaseFile.response_id == rid).first())["reason"] == "urgent"
     assert (await schedule.case_pass(now))["comments"] == 0
+
+
+async def test_contacts_add_a_fixed_number_of_statements_per_batch(org, monkeypatch):
+    """Opening the cases and keeping the contacts of a batch costs the same number of
+    statements whatever the batch size; a batch without contacts costs nothing more."""
+    import aiosqlite
+    import asyncpg
+
+    counter = await load_counter(org.kiosk)
+    statements = []
+
+    def counting(cls, name):
+        real = getattr(cls, name)
+
+        def wrapper(self, *args, **kwargs):  # returns the driver's own awaitable
+            statements.append(args[0] if args else "")
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, name, wrapper)
+
+    counting(aiosqlite.Connection, "execute")
+    counting(asyncpg.Connection, "fetch")
+
+    async def cost(n, prefix, contact):
+        items = []
+        for i in range(n):
+            draft = validate(counter, LOW if i % 2 else GOOD,
+                             comment="Kursi tunggu kurang" if i % 3 == 0 else None,
+                             contact=contact, consent="1" if contact else None)
+            items.append(submission.Pending(counter=counter, draft=draft, channel="kiosk",
+                                            lang="id", submission_key=f"{prefix}-{i}",
+                                            now=datetime.now(UTC)))
+        statements.clear()
+        outcomes = await submission.store_batch(items, submission.Policy())
+        assert all(isinstance(o, Stored) for o in outcomes)
+        return len(statements)
+
+    plain_2, plain_20 = await cost(2, "p2", None), await cost(20, "p20", None)
+    with_2, with_20 = await cost(2, "c2", PHONE), await cost(20, "c20", PHONE)
+    assert plain_2 == plain_20
+    assert with_2 == with_20
+    assert 0 < with_20 - plain_20 <= 10  # calendar, agencies, cases, events, contacts
+    assert await CaseFile.count() == 1 + 10 and await CaseEvent.count() == 11
