@@ -9,7 +9,10 @@ plans are published or followed up; the open data stays byte-identical."""
 
 from __future__ import annotations
 
+import base64
 import csv
+import gzip
+import hashlib
 import io
 import re
 from datetime import UTC, date, datetime
@@ -282,6 +285,11 @@ async def test_public_pages_show_the_approved_plan_of_the_published_period(data)
                 "Direncanakan") in shown
         assert "Dampak yang diharapkan: Warga membawa berkas lengkap" in shown
         assert "Status: Sedang berjalan" in shown
+        # light: the whole first load (one HTML response, CSS inlined) stays far below the
+        # citizen pages' 14 KB budget
+        weight = len(gzip.compress(html.encode()))
+        print(f"/publik/unit/pkm-oesapa with a 2-action plan: {weight} bytes gzipped")
+        assert weight < 14 * 1024
         # personal data in a note is masked on the public page
         assert PHONE not in html and "Bukti: Hubungi teknisi di [nomor telepon disamarkan]" \
             in shown
@@ -303,8 +311,6 @@ async def test_public_pages_show_the_approved_plan_of_the_published_period(data)
         assert "Responsible: Kepala Tata Usaha · Due by 2026-05-31 · Status: Planned" in text(
             page.text)
         css = re.search(r"<style>(.*?)</style>", page.text, re.S).group(1)
-        import base64
-        import hashlib
         digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in page.headers["content-security-policy"]
         assert "<script" not in page.text
