@@ -127,7 +127,15 @@ def test_a_complaint_from_the_form_to_its_closing(pages, server: Server, axe) ->
     assert tracking(citizen, axe, receipt) == "closed"
     assert "Terselesaikan" in citizen.inner_text("#status")
     assert NOTE in citizen.locator("li[data-kind='closed']").inner_text()
-    assert citizen.locator("form[method=post]").count() == 0
+    assert citizen.locator("textarea").count() == 0  # nothing left to answer
     closed = api_case(server, receipt)
     assert closed["status"] == "closed" and closed["outcome"] == "resolved"
+
+    # The citizen withdraws the consent: the contact is erased at once.
+    with citizen.expect_navigation():
+        citizen.locator("#contact button[type=submit]").click()
+    assert citizen.locator("#no-contact").is_visible()
+    axe(citizen)
+    staff.goto(f"/staf/kasus/{receipt}")
+    assert CONTACT.replace(" ", "") not in staff.inner_text("main").replace(" ", "")
     assert all(url.startswith(server.base) for url in pages.requests)
