@@ -12,7 +12,7 @@ import pytest
 
 from feedback.accounts.audit import Actor, entries
 from feedback.accounts.scope import Scope
-from feedback.cases import clocks, work
+from feedback.cases import access, clocks, work
 from feedback.cases.tables import SYSTEM, CaseEvent, CaseFile, DayOff
 from feedback.cases.workdays import WorkCalendar
 from feedback.clock import WITA
@@ -161,24 +161,24 @@ async def test_escalation_levels_and_who_may_act(world):
         "escalated", False, "agency", "Perlu keputusan dinas.")
     # At the agency level the unit still verifies and replies, but no longer forwards,
     # escalates or closes.
-    assert work.allowed_steps(unit, case) == ("verify", "reply")
+    assert access.allowed_steps(unit, case) == ("verify", "reply")
     for step in (work.escalate(receipt, "lagi", STAFF, unit, now=LATER),
                  work.close(receipt, "invalid", "x", STAFF, unit, now=LATER),
                  work.forward(receipt, "pkm-oebobo", "", STAFF, unit, now=LATER)):
         with pytest.raises(work.NotAllowed):
             await step
     await work.verify(receipt, STAFF, unit, now=LATER)
-    assert work.allowed_steps(agency, await case_row(receipt)) == (
+    assert access.allowed_steps(agency, await case_row(receipt)) == (
         "reply", "forward", "escalate", "close")
     await work.escalate(receipt, "Ke Inspektorat.", Actor("agency@test.id"), agency, now=LATER)
     case = await case_row(receipt)
     assert case["level"] == "city"
     with pytest.raises(work.NotAllowed):
         await work.close(receipt, "resolved", "x", STAFF, agency, now=LATER)
-    assert work.allowed_steps(city, case) == ("reply", "forward", "close")
+    assert access.allowed_steps(city, case) == ("reply", "forward", "close")
     with pytest.raises(work.WrongState):  # no level above the city
         await work.escalate(receipt, "lagi", Actor("city@test.id"), city, now=LATER)
-    assert work.allowed_steps(world["admin"], case) == ("reply", "forward", "close")
+    assert access.allowed_steps(world["admin"], case) == ("reply", "forward", "close")
     await work.close(receipt, "not_resolved", "Tidak dapat dipenuhi.", Actor("admin@test.id"),
                      world["admin"], now=LATER)
 
@@ -190,10 +190,10 @@ async def test_scopes_that_do_not_cover_the_case_see_nothing(world):
             await work.verify(receipt, STAFF, world[name], now=LATER)
     with pytest.raises(work.NotFound):
         await work.verify("ZZZZ-ZZZ", STAFF, world["city"], now=LATER)
-    assert work.allowed_steps(world["officer"], await case_row(receipt)) == ()
-    assert not work.may_see_contact(world["agency"], await case_row(receipt))
-    assert work.may_see_contact(world["unit"], await case_row(receipt))
-    assert not work.may_see_contact(world["city"], await case_row(receipt))
+    assert access.allowed_steps(world["officer"], await case_row(receipt)) == ()
+    assert not access.may_see_contact(world["agency"], await case_row(receipt))
+    assert access.may_see_contact(world["unit"], await case_row(receipt))
+    assert not access.may_see_contact(world["city"], await case_row(receipt))
 
 
 @pytest.mark.parametrize(("step", "code"), [
@@ -399,10 +399,10 @@ async def test_concurrent_sweeps_escalate_once(world):
 
 
 async def test_receipts_in_both_forms():
-    assert work.normalise_receipt("abcd-ef23") == "ABCDEF23"
-    assert work.normalise_receipt(" ABCDEF23 ") == "ABCDEF23"
+    assert access.normalise_receipt("abcd-ef23") == "ABCDEF23"
+    assert access.normalise_receipt(" ABCDEF23 ") == "ABCDEF23"
     for bad in ("ABCD-EF2", "ABCDEF2O", "AB-CDEF23", "ekspor.csv", "ABCD--F23", "", None):
-        assert work.normalise_receipt(bad) is None, bad
+        assert access.normalise_receipt(bad) is None, bad
 
 
 async def test_case_table_columns_unchanged():

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from feedback.accounts.scope import Scope
-from feedback.cases import clocks, work
+from feedback.cases import access, clocks, work
 from feedback.cases.tables import LEVELS, STATUSES, CaseContact, CaseEvent, CaseFile
 from feedback.cases.workdays import WorkCalendar
 from feedback.clock import wita_day
@@ -124,7 +124,7 @@ async def list_cases(scope: Scope, now: datetime, *, status: str | None = None,
     if level is not None and level not in LEVELS:
         raise ValueError("level")
     query = CaseFile.select()
-    where = work.scope_where(scope)
+    where = access.scope_where(scope)
     if where is not None:
         query = query.where(where)
     if status is not None:
@@ -165,7 +165,7 @@ class CaseDetail:
     comment: str | None
     events: list[Event]
     contact_kind: str | None  # phone | email | None (no contact stored)
-    steps: tuple[str, ...]  # what this user may do now (work.allowed_steps)
+    steps: tuple[str, ...]  # what this user may do now (access.allowed_steps)
     outcomes: tuple[str, ...]  # outcomes this user may close with now
     may_see_contact: bool
     forward_units: list[tuple[str, str]]  # (code, name) this user may forward to
@@ -211,7 +211,7 @@ async def case_detail(scope: Scope, receipt: str, now: datetime, lang: str = "id
         Unit.id.is_in(sorted(unit_ids)))} if unit_ids else {}
     contact = await CaseContact.select(CaseContact.kind).where(
         CaseContact.response_id == row["response_id"]).first()
-    steps = work.allowed_steps(scope, row)
+    steps = access.allowed_steps(scope, row)
     return CaseDetail(
         item=item, submitted_at=response["submitted_at"],
         counter_name=counter["name"] if counter else "?", service_name=service,
@@ -222,15 +222,15 @@ async def case_detail(scope: Scope, receipt: str, now: datetime, lang: str = "id
                       e["outcome"]) for e in events],
         contact_kind=contact["kind"] if contact else None,
         steps=steps,
-        outcomes=work.outcomes_for(row["status"]) if "close" in steps else (),
-        may_see_contact=contact is not None and work.may_see_contact(scope, row),
+        outcomes=access.outcomes_for(row["status"]) if "close" in steps else (),
+        may_see_contact=contact is not None and access.may_see_contact(scope, row),
         forward_units=await forward_targets(scope, row) if "forward" in steps else [])
 
 
 async def contact_value(scope: Scope, receipt: str) -> tuple[str, str] | None:
     """(kind, value) of the case's contact when this user may see it, else None."""
     row = await work.find_case(receipt, scope)
-    if not work.may_see_contact(scope, row):
+    if not access.may_see_contact(scope, row):
         return None
     contact = await CaseContact.select(CaseContact.kind, CaseContact.value).where(
         CaseContact.response_id == row["response_id"]).first()

@@ -1,18 +1,7 @@
 """The staff side of a case: verify, reply, forward, escalate, close; and the sweep that
 escalates overdue cases and closes unanswered replies (see `feedback.cases` for the states).
 
-Who may act (`allowed_steps`): a user whose scope covers the case's handling unit (the unit
-role of that unit, the agency role of its agency, city and admin). Escalation lifts a case
-to a higher level's attention without taking the work from the unit, so:
-
-* verify and reply: everyone who covers the case, at any level (the unit does the work);
-* forward, escalate and close: only at or above the case's level (`unit` < `agency` <
-  `city` = `admin`): once a case was escalated to the agency, the unit can no longer close
-  it, send it elsewhere or escalate it again; the agency (or the city) decides;
-* forward: the unit and agency roles within their own agency, city and admin anywhere;
-* close: `invalid` or `duplicate` only while the case is still `open` (closed at
-  verification, no follow-up owed: follow_up_due is cleared); `resolved`,
-  `not_resolved`, `invalid` or `duplicate` once verified; `no_reply` is the sweep's.
+Who may act is decided in `feedback.cases.access` (`allowed_steps`).
 
 Every step is one transaction: a conditional UPDATE that succeeds only when the case is
 still in the state (status, handling unit, level) the decision was taken on, so two staff
@@ -30,21 +19,23 @@ from typing import Any
 from feedback.accounts.audit import Actor, record
 from feedback.accounts.scope import Scope
 from feedback.cases import clocks
+from feedback.cases.access import (
+    LEVEL_RANK,
+    STAFF_OUTCOMES,
+    allowed_steps,
+    covers,
+    normalise_receipt,
+    outcomes_for,
+)
 from feedback.cases.events import add_event
 from feedback.cases.tables import LEVELS, SYSTEM, CaseFile
 from feedback.clock import wita_day
 from feedback.engine import transaction
-from feedback.survey.receipts import RECEIPT_ALPHABET, RECEIPT_LENGTH
 from feedback.tables import Unit
 
 log = logging.getLogger("suara.cases")
 
 STEPS = ("verify", "reply", "forward", "escalate", "close")
-STAFF_ROLES = ("unit", "agency", "city", "admin")  # officers have no access to cases
-ROLE_LEVEL = {"unit": 0, "agency": 1, "city": 2, "admin": 2}
-LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
-STAFF_OUTCOMES = ("resolved", "not_resolved", "invalid", "duplicate")
-OPEN_OUTCOMES = ("invalid", "duplicate")  # closing a case that was never verified
 MAX_TEXT = 2000  # reply, closing note
 MAX_REASON = 500  # escalation reason, forwarding note
 AUDIT_ACTIONS = {step: f"case.{step}" for step in STEPS}
@@ -76,76 +67,6 @@ class WrongState(CaseError):
 
 class Invalid(CaseError):
     """Bad input (empty or too long text, unknown outcome or unit): nothing written."""
-
-
-# Receipts, scope and permissions ---------------------------------------------------------
-
-def normalise_receipt(raw: Any) -> str | None:
-    """`ABCD-EF23` or `abcdef23` → `ABCDEF23`; None when it is not a receipt code."""
-    code = raw.strip().upper() if isinstance(raw, str) else ""
-    if len(code) == RECEIPT_LENGTH + 1 and code[RECEIPT_LENGTH // 2] == "-":
-        code = code.replace("-", "", 1)
-    if len(code) != RECEIPT_LENGTH or any(ch not in RECEIPT_ALPHABET for ch in code):
-        return None
-    return code
-
-
-def covers(scope: Scope, unit_id: int, agency_id: int) -> bool:
-    """The user's scope covers a case handled by this unit (of this agency)."""
-    if scope.role in ("city", "admin"):
-        return True
-    if scope.role == "agency":
-        return scope.agency_id is not None and agency_id == scope.agency_id
-    if scope.role == "unit":
-        return scope.unit_id is not None and unit_id == scope.unit_id
-    return False
-
-
-def scope_where(scope: Scope) -> Any:
-    """A where-clause on case_file limiting to the user's cases; None for city/admin."""
-    if scope.role in ("city", "admin"):
-        return None
-    if scope.role == "agency" and scope.agency_id is not None:
-        return CaseFile.agency_id == scope.agency_id
-    if scope.role == "unit" and scope.unit_id is not None:
-        return CaseFile.unit_id == scope.unit_id
-    return CaseFile.id == -1
-
-
-def outcomes_for(status: str) -> tuple[str, ...]:
-    """The outcomes staff may close a case with in this status."""
-    if status == "open":
-        return OPEN_OUTCOMES
-    if status in ("verified", "answered"):
-        return STAFF_OUTCOMES
-    return ()
-
-
-def _at_level(scope: Scope, level: str) -> bool:
-    return ROLE_LEVEL.get(scope.role, -1) >= LEVEL_RANK[level]
-
-
-def allowed_steps(scope: Scope, case: dict[str, Any]) -> tuple[str, ...]:
-    """The steps this user may take on the case now (the detail page shows their forms)."""
-    if not covers(scope, case["unit_id"], case["agency_id"]) or case["status"] == "closed":
-        return ()
-    steps = []
-    if case["status"] == "open":
-        steps.append("verify")
-    if case["status"] in ("open", "verified"):
-        steps.append("reply")
-    if _at_level(scope, case["level"]):
-        steps.append("forward")
-        if case["level"] != LEVELS[-1]:
-            steps.append("escalate")
-        steps.append("close")
-    return tuple(steps)
-
-
-def may_see_contact(scope: Scope, case: dict[str, Any]) -> bool:
-    """Only the unit handling the case sees the citizen's contact (UU PDP: purpose)."""
-    return (scope.role == "unit" and scope.unit_id is not None
-            and case["unit_id"] == scope.unit_id)
 
 
 async def find_case(receipt: str, scope: Scope) -> dict[str, Any]:

@@ -5,7 +5,7 @@ scope; counter officers get the 403 page: a case names a citizen's visit at thei
   clocks (due dates, working days late or left), overdue first.
 * `GET /staf/kasus/{receipt}` (`ABCD-EF23` or `ABCDEF23`): the case: ratings per element,
   the comment masked, the history, whether a contact exists, and the forms of the steps the
-  user may take (`feedback.cases.work.allowed_steps`). `?kontak=1` shows the contact to a
+  user may take (`feedback.cases.access.allowed_steps`). `?kontak=1` shows the contact to a
   unit-role user of the handling unit only, audited as a view.
 * `POST /staf/kasus/{receipt}/verifikasi|balas|teruskan|eskalasi|tutup` (CSRF): one step
   each (feedback.cases.work); 303 back to the case with a message. Bad input: 422 with
@@ -37,7 +37,7 @@ from app.web.staff.errors import staff_message
 from app.web.staff.page import staff_context, staff_lang
 from app.web.staff.unit_pages import comment_markers, element_names
 from feedback.accounts.audit import Actor
-from feedback.cases import listing, work
+from feedback.cases import access, listing, work
 from feedback.cases.tables import CITIZEN, LEVELS, STATUSES, SYSTEM
 from feedback.clock import WITA
 from feedback.comments.masking import mask
@@ -118,7 +118,7 @@ class CasesController(Controller):
     path = PATH
     include_in_schema = False
 
-    @get("", guards=[roles(*work.STAFF_ROLES)])
+    @get("", guards=[roles(*access.STAFF_ROLES)])
     async def list_page(self, request: Request[StaffPrincipal, Any, Any]) -> Template:
         lang = staff_lang(request)
         _ = i18n.gettext(lang)
@@ -137,7 +137,7 @@ class CasesController(Controller):
             request, lang, items=items, status=status, level=level, late=late == "1",
             statuses=STATUSES, levels=LEVELS, path=PATH, **_words(lang)))
 
-    @get("/{receipt:str}", guards=[roles(*work.STAFF_ROLES)])
+    @get("/{receipt:str}", guards=[roles(*access.STAFF_ROLES)])
     async def detail_page(self, request: Request[StaffPrincipal, Any, Any],
                           receipt: FromPath[str]) -> Template:
         lang = staff_lang(request)
@@ -206,34 +206,34 @@ class CasesController(Controller):
             query["lang"] = "en"
         return Redirect(f"{PATH}/{display(done.receipt)}?{urlencode(query)}", status_code=303)
 
-    @post("/{receipt:str}/verifikasi", guards=[roles(*work.STAFF_ROLES)])
+    @post("/{receipt:str}/verifikasi", guards=[roles(*access.STAFF_ROLES)])
     async def verify(self, request: Request[StaffPrincipal, Any, Any],
                      receipt: FromPath[str]) -> Template | Redirect:
         return await self._step(request, receipt, "verify", lambda actor, now: work.verify(
             receipt, actor, request.user.scope, now))
 
-    @post("/{receipt:str}/balas", guards=[roles(*work.STAFF_ROLES)])
+    @post("/{receipt:str}/balas", guards=[roles(*access.STAFF_ROLES)])
     async def reply(self, request: Request[StaffPrincipal, Any, Any],
                     receipt: FromPath[str]) -> Template | Redirect:
         form = await request.form()
         return await self._step(request, receipt, "reply", lambda actor, now: work.reply(
             receipt, form.get("text"), actor, request.user.scope, now))
 
-    @post("/{receipt:str}/teruskan", guards=[roles(*work.STAFF_ROLES)])
+    @post("/{receipt:str}/teruskan", guards=[roles(*access.STAFF_ROLES)])
     async def forward(self, request: Request[StaffPrincipal, Any, Any],
                       receipt: FromPath[str]) -> Template | Redirect:
         form = await request.form()
         return await self._step(request, receipt, "forward", lambda actor, now: work.forward(
             receipt, form.get("unit"), form.get("note"), actor, request.user.scope, now))
 
-    @post("/{receipt:str}/eskalasi", guards=[roles(*work.STAFF_ROLES)])
+    @post("/{receipt:str}/eskalasi", guards=[roles(*access.STAFF_ROLES)])
     async def escalate(self, request: Request[StaffPrincipal, Any, Any],
                        receipt: FromPath[str]) -> Template | Redirect:
         form = await request.form()
         return await self._step(request, receipt, "escalate", lambda actor, now: work.escalate(
             receipt, form.get("reason"), actor, request.user.scope, now))
 
-    @post("/{receipt:str}/tutup", guards=[roles(*work.STAFF_ROLES)])
+    @post("/{receipt:str}/tutup", guards=[roles(*access.STAFF_ROLES)])
     async def close(self, request: Request[StaffPrincipal, Any, Any],
                     receipt: FromPath[str]) -> Template | Redirect:
         form = await request.form()
