@@ -15,6 +15,7 @@ from app.cli import (
     kpis,
     notify,
     org,
+    plans,
     printing,
     publish,
     report,
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parsers(sub)
     alerts.add_parsers(sub)
     cases.add_parsers(sub)
+    plans.add_parsers(sub)
     notify.add_parsers(sub)
     report.add_parser(sub)
     publish.add_parser(sub)
