@@ -9,7 +9,10 @@ what it did. For a unit and a period (a key period of `feedback.performance.peri
   grade-B bound on the NRR scale, and the lowest NRRs), with their NRR and n.
 * `feedback.plans.work`: the workflow (unit head writes and submits; the agency head, the
   city or an administrator approves or returns; after approval the unit updates each
-  action's status with evidence). Every change is audited.
+  action's status with evidence). Every change is audited. Its input checks are
+  `feedback.plans.inputs`, its refusals `feedback.plans.errors`.
+* `feedback.plans.views`: what the staff plan pages read (a unit's proposal and plan, an
+  agency's plans).
 * `feedback.plans.reads`: what other views read (the public pages, the next period's unit
   view, the report's BAB V). Its docstring is the contract.
 
