@@ -377,3 +377,19 @@ async def test_unknown_unit_agency_plan_and_action(data):
         assert got.status_code == 422
         assert "Pilih salah satu dari sembilan unsur." in html.unescape(got.text)
         assert await snapshot() == before
+
+
+async def test_staff_text_is_escaped(data):
+    org = data
+    plan, _action = await prepare(org, "draft")
+    scope = await unit_scope(org)
+    await work.add_action(scope, org.unit_code, plan, {
+        **ACTION, "what": "<script>alert(1)</script> & co", "who": "Kepala <b>TU</b>"},
+        UNIT_ACTOR, NOW)
+    await work.submit(scope, org.unit_code, plan, UNIT_ACTOR, NOW)
+    async with make_client() as client:
+        await signed(client, "agency")
+        for url in (f"{UNIT_PAGE}?period={PERIOD}", "/staf/dinas/dinkes/rtl"):
+            page = (await client.get(url)).text
+            assert "<script>alert(1)" not in page and "Kepala <b>TU</b>" not in page
+            assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page

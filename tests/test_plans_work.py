@@ -324,3 +324,15 @@ async def test_due_dates_are_days(org):
                           UNIT, NOW)
     (action,) = await reads.actions(plan.id)
     assert action.due == date(2026, 3, 1)
+
+
+async def test_two_plans_created_at_once(org):
+    s = await scopes(org)
+    outcomes = await asyncio.gather(
+        work.create_plan(s["unit"], org.unit_code, "2026-S1", UNIT, NOW),
+        work.create_plan(s["unit"], org.unit_code, "2026-S1", UNIT, NOW),
+        return_exceptions=True)
+    kinds = sorted(type(o).__name__ for o in outcomes)
+    assert kinds == ["Plan", "WrongState"], outcomes
+    assert next(o for o in outcomes if isinstance(o, WrongState)).code == "exists"
+    assert await FollowUpPlan.count() == 1
