@@ -27,8 +27,8 @@ from feedback.cases.access import (
     normalise_receipt,
     outcomes_for,
 )
-from feedback.cases.events import add_event
-from feedback.cases.tables import LEVELS, SYSTEM, CaseFile
+from feedback.cases.events import actor_fields, add_event
+from feedback.cases.tables import LEVELS, SYSTEM, CaseEvent, CaseFile
 from feedback.clock import wita_day
 from feedback.engine import transaction
 from feedback.tables import Unit
@@ -267,71 +267,63 @@ class SweepReport:
                 "auto_closed": self.auto_closed}
 
 
-async def _lift(case: dict[str, Any], level: str, text: str, now: datetime) -> bool:
-    """Raise one case to `level` (one level above its current one) if still below it and
-    not closed; one escalated event by the system. False when another pass did it."""
-    async with transaction():
-        done = await CaseFile.update({CaseFile.level: level, CaseFile.escalated_at: now,
-                                      CaseFile.updated_at: now}).where(
-            (CaseFile.id == case["id"]) & (CaseFile.level == case["level"])
-            & (CaseFile.status != "closed")).returning(CaseFile.id)
-        if not done:
-            return False
-        await add_event(case["id"], "escalated", SYSTEM, now, text=text, level=level)
-    case["level"] = level
-    return True
+EVENT_CHUNK = 60  # events per INSERT (14 columns: within SQLite's 999 variables)
+
+
+async def _system_events(rows: list[dict[str, Any]], now: datetime, **fields: Any) -> None:
+    """One system event per changed case (`fields` per case: a function of its row)."""
+    events = [CaseEvent(case_id=row["id"], at=now, **actor_fields(SYSTEM),
+                        **{k: f(row) for k, f in fields.items()}) for row in rows]
+    for start in range(0, len(events), EVENT_CHUNK):
+        await CaseEvent.insert(*events[start:start + EVENT_CHUNK])
 
 
 async def sweep(now: datetime | None = None) -> SweepReport:
     """Escalate overdue cases (a missed verify_due while open → at least `agency`; a missed
     follow_up_due while open or verified → `city`), one event per level change, and close
-    `answered` cases whose auto_close_due has passed (outcome no_reply). Idempotent: a
-    second pass at the same time changes nothing; several workers may run it at once."""
+    `answered` cases whose auto_close_due has passed (outcome no_reply).
+
+    Each rule is one conditional UPDATE (… RETURNING) and its events, in one transaction:
+    the condition is the rule itself, so a second pass at the same time (or another worker
+    running it at once) changes nothing and adds no event. A case that missed both clocks
+    at unit level goes to the agency, then to the city: two events."""
     now = now or datetime.now(UTC)
     report = SweepReport()
-    # A deadline is the end of its WITA day: overdue when the WITA day is past it.
-    today = wita_day(now)
-    cutoff = today - timedelta(days=1)
-    cols = (CaseFile.id, CaseFile.receipt, CaseFile.level, CaseFile.status,
-            CaseFile.verify_due, CaseFile.follow_up_due, CaseFile.auto_close_due)
-    late = await CaseFile.select(*cols).where(
-        (CaseFile.level != "city") & (
-            ((CaseFile.status == "open") & (CaseFile.level == "unit")
-             & (CaseFile.verify_due <= cutoff))
-            | (CaseFile.status.is_in(["open", "verified"])
-               & (CaseFile.follow_up_due <= cutoff)))
-    ).order_by(CaseFile.id)
-    for case in late:
-        verify_missed = case["status"] == "open" and clocks.overdue(case["verify_due"], now)
-        follow_missed = clocks.overdue(case["follow_up_due"], now)
-        if case["level"] == "unit" and (verify_missed or follow_missed):
-            why = CLOCK_VERIFY if verify_missed else CLOCK_FOLLOW_UP
-            if await _lift(case, "agency", why, now):
-                report.to_agency += 1
-                report.receipts.append(case["receipt"])
-        if (case["level"] == "agency" and follow_missed
-                and await _lift(case, "city", CLOCK_FOLLOW_UP, now)):
-                report.to_city += 1
-                report.receipts.append(case["receipt"])
-    waiting = await CaseFile.select(*cols).where(
-        (CaseFile.status == "answered") & (CaseFile.auto_close_due <= cutoff)
-    ).order_by(CaseFile.id)
-    for case in waiting:
-        if not clocks.overdue(case["auto_close_due"], now):
-            continue
-        async with transaction():
-            done = await CaseFile.update({
-                CaseFile.status: "closed", CaseFile.closed_at: now,
-                CaseFile.outcome: "no_reply", CaseFile.auto_close_due: None,
-                CaseFile.updated_at: now}).where(
-                (CaseFile.id == case["id"]) & (CaseFile.status == "answered")
-                & (CaseFile.auto_close_due == case["auto_close_due"])).returning(CaseFile.id)
-            if not done:
-                continue
-            await add_event(case["id"], "closed", SYSTEM, now, public=True,
-                            outcome="no_reply")
-        report.auto_closed += 1
-        report.receipts.append(case["receipt"])
+    # A deadline is the end of its WITA day (`clocks.overdue`): missed once today's WITA
+    # date is after it, i.e. when the due day is on or before yesterday.
+    cutoff = wita_day(now) - timedelta(days=1)
+    verify_missed = (CaseFile.status == "open") & (CaseFile.verify_due <= cutoff)
+    follow_missed = (CaseFile.status.is_in(["open", "verified"])
+                     & (CaseFile.follow_up_due <= cutoff))
+    back = (CaseFile.id, CaseFile.receipt, CaseFile.status, CaseFile.verify_due)
+
+    def why(row: dict[str, Any]) -> str:
+        missed = row["status"] == "open" and row["verify_due"] <= cutoff
+        return CLOCK_VERIFY if missed else CLOCK_FOLLOW_UP
+
+    async with transaction():
+        lifted = await CaseFile.update({
+            CaseFile.level: "agency", CaseFile.escalated_at: now, CaseFile.updated_at: now,
+        }).where((CaseFile.level == "unit") & (verify_missed | follow_missed)).returning(*back)
+        await _system_events(lifted, now, kind=lambda _: "escalated", text=why,
+                             level=lambda _: "agency")
+    async with transaction():
+        to_city = await CaseFile.update({
+            CaseFile.level: "city", CaseFile.escalated_at: now, CaseFile.updated_at: now,
+        }).where((CaseFile.level == "agency") & follow_missed).returning(*back)
+        await _system_events(to_city, now, kind=lambda _: "escalated",
+                             text=lambda _: CLOCK_FOLLOW_UP, level=lambda _: "city")
+    async with transaction():
+        closed = await CaseFile.update({
+            CaseFile.status: "closed", CaseFile.closed_at: now, CaseFile.outcome: "no_reply",
+            CaseFile.auto_close_due: None, CaseFile.updated_at: now,
+        }).where((CaseFile.status == "answered")
+                 & (CaseFile.auto_close_due <= cutoff)).returning(*back)
+        await _system_events(closed, now, kind=lambda _: "closed", public=lambda _: True,
+                             outcome=lambda _: "no_reply")
+    report.to_agency, report.to_city, report.auto_closed = len(lifted), len(to_city), len(closed)
+    report.receipts = list(dict.fromkeys(
+        r["receipt"] for r in sorted(lifted + to_city + closed, key=lambda r: r["id"])))
     if report.total:
         log.info("cases swept: %s", report.as_json())
     return report
