@@ -1,8 +1,8 @@
 """Complaint cases on the staff side (roles unit, agency, city, admin, each within its
 scope; counter officers get the 403 page: a case names a citizen's visit at their counter):
 
-* `GET /staf/kasus?status=&level=&terlambat=1`: the cases in the user's scope with their
-  clocks (due dates, working days late or left), overdue first.
+* `GET /staf/kasus?status=&level=&terlambat=1&page=`: the cases in the user's scope with
+  their clocks (due dates, working days late or left), overdue first, 100 a page.
 * `GET /staf/kasus/{receipt}` (`ABCD-EF23` or `ABCDEF23`): the case: ratings per element,
   the comment masked, the history, whether a contact exists, and the forms of the steps the
   user may take (`feedback.cases.access.allowed_steps`). `?kontak=1` shows the contact to a
@@ -45,6 +45,7 @@ from feedback.survey.receipts import display
 from scoring.ikm import ELEMENTS
 
 PATH = "/staf/kasus"
+PER_PAGE = 100
 STATUS_WORDS = {"open": N_("open"), "verified": N_("verified"), "answered": N_("answered"),
                 "closed": N_("closed")}
 LEVEL_WORDS = {"unit": N_("unit"), "agency": N_("agency"), "city": N_("city")}
@@ -126,15 +127,30 @@ class CasesController(Controller):
         status = (query.get("status") or "").strip() or None
         level = (query.get("level") or "").strip() or None
         late = (query.get("terlambat") or "").strip()
+        page = (query.get("page") or "1").strip()
         if (status is not None and status not in STATUSES) or (
-                level is not None and level not in LEVELS) or late not in ("", "1"):
+                level is not None and level not in LEVELS) or late not in ("", "1") or (
+                not page.isdigit() or not 1 <= int(page) <= 100_000):
             return staff_message(request, lang, _("The filter could not be used"),
                                  _("Unknown filter value."), 400)
         items = await listing.list_cases(request.user.scope, clock_of(request).now(),
                                          status=status, level=level,
                                          overdue_only=late == "1")
+        number, pages = int(page), max(1, -(-len(items) // PER_PAGE))
+        if number > pages:
+            raise NotFoundException()
+        filters = {k: v for k, v in (("status", status), ("level", level),
+                                     ("terlambat", late or None)) if v}
+
+        def page_url(n: int) -> str:
+            return f"{PATH}?{urlencode({**filters, 'page': n})}"
+
         return Template("staff/cases.html", context=staff_context(
-            request, lang, items=items, status=status, level=level, late=late == "1",
+            request, lang, items=items[(number - 1) * PER_PAGE:number * PER_PAGE],
+            total=len(items), overdue=sum(1 for i in items if i.overdue), page=number,
+            pages=pages, previous_url=page_url(number - 1) if number > 1 else None,
+            next_url=page_url(number + 1) if number < pages else None,
+            status=status, level=level, late=late == "1",
             statuses=STATUSES, levels=LEVELS, path=PATH, **_words(lang)))
 
     @get("/{receipt:str}", guards=[roles(*access.STAFF_ROLES)])
