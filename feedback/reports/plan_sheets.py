@@ -61,18 +61,18 @@ def plan_sheet(c: ReportContent) -> Sheet | None:
         return None
     names = _names(c)
     many = _many(c)
-    columns = [Column("no", "No", width=6 if many else 6.5)]
+    columns = [Column("no", "No", width=7 if many else 6.5)]
     if many:
         columns.append(Column("unit", "Unit", width=18))
     columns += [
-        Column("disetujui", "Disetujui", width=16.5 if many else 18),
-        Column("unsur", "Unsur", width=18.6 if many else 20, empty=""),
-        Column("program_kegiatan", "Kegiatan", width=19 if many else 26.8, empty=""),
-        Column("penanggung_jawab", "Penanggung Jawab", width=20 if many else 21.2,
+        Column("disetujui", "Disetujui", width=17 if many else 18),
+        Column("unsur", "Unsur", width=18.5 if many else 20, empty=""),
+        Column("program_kegiatan", "Kegiatan", width=17.8 if many else 26.8, empty=""),
+        Column("penanggung_jawab", "Penanggung Jawab", width=19.6 if many else 21.2,
                empty=""),
-        Column("batas_waktu", "Batas Waktu", width=16.5 if many else 18, empty=""),
-        Column("dampak", "Dampak yang Diharapkan", width=18.5 if many else 20, empty=""),
-        Column("status_kegiatan", "Status", width=19.1 if many else 20.5, empty=""),
+        Column("batas_waktu", "Batas Waktu", width=17 if many else 18, empty=""),
+        Column("dampak", "Dampak yang Diharapkan", width=18.3 if many else 20, empty=""),
+        Column("status_kegiatan", "Status", width=19 if many else 20.5, empty=""),
         Column("catatan_bukti", "Catatan Bukti", width=17.8 if many else 19, empty=""),
     ]
     rows: list[tuple[Cell, ...]] = []
@@ -86,7 +86,7 @@ def plan_sheet(c: ReportContent) -> Sheet | None:
                          a.due.isoformat(), a.expected_effect,
                          ACTION_STATUS_WORDS.get(a.status, a.status), a.evidence_note))
     return Sheet("rtl_rencana", f"Rencana tindak lanjut {c.period_label} yang disetujui",
-                 tuple(columns), tuple(rows), font_pt=7 if many else 7.5)
+                 tuple(columns), tuple(rows), font_pt=6.5 if many else 7.5)
 
 
 def _statuses(actions: tuple[ShownAction, ...]) -> str:
@@ -105,19 +105,19 @@ def progress_sheet(c: ReportContent) -> Sheet | None:
     names = _names(c)
     many = _many(c)
     before = w.period_label(parse(c.plan_progress[0].plan.period))
-    columns = [Column("no", "No", width=7.5)]
+    columns = [Column("no", "No", width=7 if many else 7.5)]
     if many:
-        columns.append(Column("unit", "Unit", width=23))
+        columns.append(Column("unit", "Unit", width=21))
     columns += [
-        Column("kode", "Kode", width=18.5 if many else 20.5),
-        Column("unsur", "Unsur", width=20 if many else 28.5),
+        Column("kode", "Kode", width=19.5 if many else 20.5),
+        Column("unsur", "Unsur", width=21 if many else 28.5),
         Column("nrr_awal", "NRR awal", decimals=3, width=12.5 if many else 14),
-        Column("n_awal", "n awal", width=10.5),
+        Column("n_awal", "n awal", width=10 if many else 10.5),
         Column("nrr_kini", "NRR kini", decimals=3, width=12.5 if many else 14),
-        Column("n_kini", "n kini", width=10.5),
+        Column("n_kini", "n kini", width=10 if many else 10.5),
         Column("selisih", "Selisih", decimals=3, width=12.5 if many else 14),
-        Column("perubahan", "Perubahan", width=18.5 if many else 21),
-        Column("status_kegiatan", "Status Kegiatan", width=25 if many else 30.5,
+        Column("perubahan", "Perubahan", width=19.5 if many else 21),
+        Column("status_kegiatan", "Status Kegiatan", width=24.5 if many else 29.5,
                empty=""),
     ]
     rows: list[tuple[Cell, ...]] = []
