@@ -285,6 +285,7 @@ async def test_public_pages_show_the_approved_plan_of_the_published_period(data)
                 "Direncanakan") in shown
         assert "Dampak yang diharapkan: Warga membawa berkas lengkap" in shown
         assert "Status: Sedang berjalan" in shown
+        assert "Unit memperbarui status setiap kegiatan seiring pelaksanaannya" in shown
         # light: the whole first load (one HTML response, CSS inlined) stays far below the
         # citizen pages' 14 KB budget
         weight = len(gzip.compress(html.encode()))
