@@ -312,3 +312,24 @@ def test_the_export_path_stays_free():
 
     with TestClient(app) as client:
         assert client.get("/staf/kasus/ekspor.csv").text == "export"
+
+
+async def test_list_pages(world, monkeypatch):
+    from app.web.staff import cases as page_module
+
+    monkeypatch.setattr(page_module, "PER_PAGE", 2)
+    async with Client("agency") as c:
+        first = await c.get("/staf/kasus")
+        second = await c.get("/staf/kasus?page=2")
+        filtered = await c.get("/staf/kasus?terlambat=1&page=1")
+        beyond = await c.get("/staf/kasus?page=3")
+        bad = [await c.get(f"/staf/kasus?page={p}") for p in ("0", "x", "-1")]
+    assert [r["receipt"] for r in rows(first.text)] == [world["late"], world["oebobo"]]
+    assert [r["receipt"] for r in rows(second.text)] == [world["fresh"]]
+    assert "Kasus: 3, terlambat: 1 · Halaman 1 dari 2" in first.text
+    assert 'href="/staf/kasus?page=2" rel="next"' in first.text
+    assert 'href="/staf/kasus?page=1" rel="prev"' in second.text
+    assert [r["receipt"] for r in rows(filtered.text)] == [world["late"]]
+    assert "Halaman 1 dari" not in filtered.text  # one page: no pager
+    assert beyond.status_code == 404
+    assert [b.status_code for b in bad] == [400, 400, 400]
