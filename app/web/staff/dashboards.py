@@ -3,7 +3,10 @@ and `/staf/loket/{counter}` (officer), for a period chosen with a plain GET form
 2026, 2026-S1, 2026-Q1, 2026-03, or `from=`/`to=` WITA days; default: this year to date).
 
 Roles are checked by guards (403); scope in the domain functions, which raise NotFound for
-another scope's objects (404). Figures: feedback.performance.dashboard.
+another scope's objects (404). Figures: feedback.performance.dashboard. The unit dashboard of
+a month, quarter, semester or year also follows up the unit's approved follow-up plan of the
+period of the same length before it (feedback.plans.showing: each targeted element's NRR
+and n then and now, with this period's engine result).
 """
 
 from __future__ import annotations
