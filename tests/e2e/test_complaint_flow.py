@@ -111,6 +111,10 @@ def test_a_complaint_from_the_form_to_its_closing(pages, server: Server, axe) ->
     assert ANSWER in citizen.locator("li[data-kind='citizen_answer']").inner_text()
     assert citizen.locator("textarea").count() == 0  # once per reply
     axe(citizen)
+    narrow = pages.new({"width": 320, "height": 700})  # the case page on a small phone
+    narrow.goto(f"/lacak?r={receipt}")
+    scroll, inner = narrow.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert scroll <= inner, (scroll, inner)
     answered = api_case(server, receipt)
     assert answered["status"] == "verified"
     assert answered["replies"][0]["answer"]["text"] == ANSWER
