@@ -123,13 +123,14 @@ class ReceiptOut(msgspec.Struct):
     submitted_at: datetime
     verified: bool
     duplicate: bool
-    # The response opened a complaint case (a low rating given with a contact): the citizen
-    # follows it at `tracking` with the receipt.
-    case: bool = False
-    tracking: str | None = None
-    # The contact given with consent is stored (only with a case, or a comment that may
-    # still open one; otherwise it is not stored at all).
-    contact_kept: bool = False
+    case: Annotated[bool, msgspec.Meta(
+        description="the response opened a complaint case (a low rating given with a "
+        "contact and consent): the citizen follows it at `tracking`")] = False
+    tracking: Annotated[str, msgspec.Meta(
+        description="the citizen's tracking page of the case (`/lacak?r=RECEIPT`)")] | None = None
+    contact_kept: Annotated[bool, msgspec.Meta(
+        description="the contact given with consent is stored: only with a case, or with a "
+        "comment that may still open one; otherwise it is not stored at all")] = False
 
 
 class ElementOut(msgspec.Struct):
