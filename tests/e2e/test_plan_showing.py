@@ -162,6 +162,9 @@ def test_plans_on_the_public_pages_and_the_next_months_dashboard(pages, server: 
     assert "Rencana tindak lanjut: 2 tindakan" in row.locator("th").inner_text()
     axe(page)
     _no_overflow(page)
+    with page.expect_navigation():  # the plan's line leads to the plan on the unit page
+        row.get_by_role("link", name="Rencana tindak lanjut: 2 tindakan").click()
+    assert page.url.endswith(f"/publik/unit/{unit}?period={month}#rtl")
 
     # the unit's page lists the plan in the regulation's element order, the e-mail masked
     assert page.goto(f"/publik/unit/{unit}?period={month}").status == 200
