@@ -218,6 +218,8 @@ async def test_unit_dashboard_shows_whether_targeted_elements_improved(data):
         assert [float(v) for v in values] == [1.5, 20, engine["waktu"].nrr,
                                               25, engine["waktu"].nrr - 1.5]
         assert f"{number(1.5, 3)} 20 {number(engine['waktu'].nrr, 3)} 25 +1,500 naik" in row
+        assert ('<a href="/staf/unit/pkm-oesapa/rtl?period=2025-Q4" id="plan-progress-link">'
+                'Rencana Triwulan IV 2025 dengan catatan buktinya</a>') in html
         assert ("Tambah loket pendaftaran pagi (Selesai)" in row
                 and "Nomor antrean lewat SMS (Sedang berjalan)" in row)
         values, row = row_values(html, "sarana")

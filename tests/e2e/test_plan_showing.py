@@ -209,4 +209,8 @@ def test_plans_on_the_public_pages_and_the_next_months_dashboard(pages, server: 
     staff.locator("#plan-progress").screenshot(path=str(ARTEFACTS / "unit-plan-progress.png"))
     staff.set_viewport_size(PHONE)
     axe(staff)
+    with staff.expect_navigation():  # to the plan itself (the plan pages)
+        staff.locator("#plan-progress-link").click()
+    assert staff.url.endswith(f"/staf/unit/{unit}/rtl?period={before}")
+    assert "Loket 3 dibuka" in staff.locator("main").inner_text()
     assert all(url.startswith(server.base) for url in pages.requests), pages.requests

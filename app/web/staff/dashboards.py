@@ -274,6 +274,7 @@ class DashboardController(Controller):
             request, lang, board=board, **helpers, comments=comments, public_withheld=withheld,
             plan_progress=plan_progress,
             plan_period=None if before is None else period_label(periods.parse(before), _),
+            plan_period_key=before,
             action_status_words=action_status_words(lang),
             direction_words=direction_words(lang),
             predicate=await unit_advice(board, lang),
