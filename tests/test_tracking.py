@@ -162,8 +162,12 @@ async def test_answers_that_are_refused_write_nothing(org):
     await _refused("too_short", receipt, reply_id, " a ")
     await _refused("too_short", receipt, reply_id, None)
     await _refused("too_long", receipt, reply_id, "x" * 1001)
-    await citizen_answer(receipt, reply_id, "x" * 1000, OPENED + timedelta(days=2))
+    first = await citizen_answer(receipt, reply_id, "x" * 1000, OPENED + timedelta(days=2))
     await _refused("already_answered", receipt, reply_id)  # once per reply
+    before = await _everything()  # the same answer again (a double tap): the stored one
+    assert await citizen_answer(receipt, reply_id, " " + "x" * 1000, OPENED
+                                + timedelta(days=3)) == first
+    assert await _everything() == before
 
 
 async def test_a_closed_case_takes_no_answer(org):
@@ -277,6 +281,9 @@ async def test_answering_on_the_page(org):
         assert 'name="reply"' not in after.text  # answered: no form
         again = await client.post(path, data={"reply": str(reply_id), "text": "Lagi"})
         assert again.status_code == 409
+        double_tap = await client.post(path, data={"reply": str(reply_id), "text": "Sudah "
+                                                   "lebih baik, terima kasih."})
+        assert double_tap.status_code == 303
         unknown = await client.post("/lacak/ZZZZZZZZ/jawab", data={"reply": "1", "text": "Hai"})
         assert unknown.status_code == 404
     _, events = await _state(receipt)

@@ -15,7 +15,8 @@ whether a contact is kept (`has_contact`), never the contact itself.
 
 An answer is accepted once per reply (`case_event.answers_event` is unique), only to a public
 reply of the same case, never on a closed case, with 2 to `MAX_ANSWER_CHARS` characters once
-control characters are dropped. It moves the case answered → verified, clears
+control characters are dropped (the same answer sent again, as by a double tap, is the
+stored one: nothing written, no refusal). It moves the case answered → verified, clears
 `auto_close_due` and renews `follow_up_due` (`clocks.follow_up_after_answer`), in one
 transaction with its public `citizen_answer` event (actor CITIZEN). A refusal writes nothing.
 """
@@ -198,8 +199,9 @@ def clean_answer(text: Any) -> str:
 
 async def citizen_answer(receipt: str | None, reply_event_id: int, text: Any,
                          now: datetime) -> int:
-    """Store the citizen's answer to a reply of the receipt's case; the new event's id.
-    Raises AnswerRefused (nothing written)."""
+    """Store the citizen's answer to a reply of the receipt's case; the new event's id (the
+    stored one when this very answer was stored before). Raises AnswerRefused (nothing
+    written)."""
     cleaned = clean_answer(text)
     code = normalise_receipt(receipt)
     if code is None:
@@ -220,7 +222,11 @@ async def citizen_answer(receipt: str | None, reply_event_id: int, text: Any,
                 & (CaseEvent.kind == "replied") & (CaseEvent.public == True))  # noqa: E712
             if not reply:
                 raise AnswerRefused("not_a_reply")
-            if await CaseEvent.exists().where(CaseEvent.answers_event == reply_event_id):
+            earlier = await CaseEvent.select(CaseEvent.id, CaseEvent.text).where(
+                CaseEvent.answers_event == reply_event_id).first()
+            if earlier is not None:
+                if earlier["text"] == cleaned:  # the same answer again (a double tap)
+                    return earlier["id"]
                 raise AnswerRefused("already_answered")
             event_id = await add_event(case["id"], "citizen_answer", CITIZEN, now,
                                        text=cleaned, public=True,
