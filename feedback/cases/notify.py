@@ -138,21 +138,27 @@ def _alert(event: dict[str, Any], case: dict[str, Any],
             "from_unit": code(event["from_unit_id"]), "to_unit": code(event["to_unit_id"])}}
 
 
-async def _staff(event: dict[str, Any], case: dict[str, Any],
-                 units: dict[int, dict[str, Any]]) -> list[Recipient]:
-    active = StaffUser.active == True  # noqa: E712
+async def _staff_users() -> list[dict[str, Any]]:
+    """Every active user of the roles that are told (unit, agency, city): a city has a few
+    hundred at most, read once a pass."""
+    return await StaffUser.select(
+        StaffUser.id, StaffUser.email, StaffUser.role, StaffUser.unit, StaffUser.agency).where(
+        (StaffUser.active == True) & StaffUser.role.is_in(["unit", "agency", "city"])  # noqa: E712
+    ).order_by(StaffUser.id)
+
+
+def _staff(event: dict[str, Any], case: dict[str, Any],
+           staff: list[dict[str, Any]]) -> list[Recipient]:
     if event["kind"] == "escalated":
         if (event["level"] or case["level"]) == "city":
-            where = active & (StaffUser.role == "city")
+            chosen = [u for u in staff if u["role"] == "city"]
         else:
-            where = active & (StaffUser.role == "agency") & (
-                StaffUser.agency == case["agency_id"])
+            chosen = [u for u in staff
+                      if u["role"] == "agency" and u["agency"] == case["agency_id"]]
     else:
-        where = active & (StaffUser.role == "unit") & (
-            StaffUser.unit == _unit_id(event, case))
-    rows = await StaffUser.select(StaffUser.id, StaffUser.email).where(where).order_by(
-        StaffUser.id)
-    return [Recipient(f"user:{r['id']}", r["email"]) for r in rows]
+        unit_id = _unit_id(event, case)
+        chosen = [u for u in staff if u["role"] == "unit" and u["unit"] == unit_id]
+    return [Recipient(f"user:{u['id']}", u["email"]) for u in chosen]
 
 
 async def _citizen(case: dict[str, Any]) -> list[Recipient]:
@@ -164,11 +170,11 @@ async def _citizen(case: dict[str, Any]) -> list[Recipient]:
 
 
 async def _recipients(event: dict[str, Any], case: dict[str, Any],
-                      units: dict[int, dict[str, Any]]) -> list[Recipient]:
+                      staff: list[dict[str, Any]]) -> list[Recipient]:
     if event["kind"] == "replied":
         return await _citizen(case)
     if event["kind"] in STAFF_MAILED:
-        return await _staff(event, case, units)
+        return _staff(event, case, staff)
     return []
 
 
@@ -215,14 +221,27 @@ async def _mark(event_ids: list[int], now: datetime) -> int:
     return len(done)
 
 
-async def _mail_row(event: dict[str, Any], now: datetime) -> dict[str, Any]:
+async def _claim(event: dict[str, Any], now: datetime,
+                 report: NotifyReport) -> dict[str, Any] | None:
+    """The event's mail row, claimed for one attempt now (its next attempt moved LEASE
+    ahead); None when another worker has it or its retry is not due; the row unchanged
+    (not pending) when it was finished before."""
+    fresh = await CaseMail.insert(CaseMail(
+        event_id=event["id"], case_id=event["case_id"], state="pending", attempts=0,
+        next_at=now + LEASE, sent_to="[]", created_at=now, updated_at=now)).on_conflict(
+        target=CaseMail.event_id, action="DO NOTHING").returning(CaseMail.id)
+    if fresh:  # a first attempt: inserting it was the claim
+        return {"id": fresh[0]["id"], "state": "pending", "attempts": 0, "sent_to": "[]"}
     row = await CaseMail.select().where(CaseMail.event_id == event["id"]).first()
-    if row is None:
-        await CaseMail.insert(CaseMail(
-            event_id=event["id"], case_id=event["case_id"], state="pending", attempts=0,
-            next_at=now, sent_to="[]", created_at=now, updated_at=now)).on_conflict(
-            target=CaseMail.event_id, action="DO NOTHING")
-        row = await CaseMail.select().where(CaseMail.event_id == event["id"]).first()
+    if row["state"] != "pending":
+        return row
+    claimed = await CaseMail.update({CaseMail.next_at: now + LEASE}).where(
+        (CaseMail.id == row["id"]) & (CaseMail.state == "pending")
+        & (CaseMail.attempts == row["attempts"]) & (CaseMail.next_at <= now)
+    ).returning(CaseMail.id)
+    if not claimed:
+        report.waiting += 1
+        return None
     return row
 
 
@@ -230,19 +249,11 @@ async def _deliver(mailer: Mailer, event: dict[str, Any], case: dict[str, Any],
                    units: dict[int, dict[str, Any]], recipients: list[Recipient],
                    now: datetime, report: NotifyReport) -> bool:
     """Send (or retry) the event's mail; True when the event is done (sent or given up)."""
-    row = await _mail_row(event, now)
+    row = await _claim(event, now, report)
+    if row is None:
+        return False
     if row["state"] != "pending":
         return True  # handled before (a pass stopped between sending and marking)
-    if row["next_at"] is not None and aware(row["next_at"]) > now:
-        report.waiting += 1
-        return False
-    claimed = await CaseMail.update({CaseMail.next_at: now + LEASE}).where(
-        (CaseMail.id == row["id"]) & (CaseMail.state == "pending")
-        & (CaseMail.attempts == row["attempts"]) & (CaseMail.next_at <= now)
-    ).returning(CaseMail.id)
-    if not claimed:
-        report.waiting += 1
-        return False
     done = set(json.loads(row["sent_to"] or "[]"))
     todo = [r for r in recipients if r.key not in done]
     try:
@@ -302,9 +313,10 @@ async def notify_due(now: datetime | None = None, mailer: Mailer | None = None, 
         [_alert(e, cases[e["case_id"]], units) for e in events
          if e["kind"] in ALERTED and e["case_id"] in cases], now)
     finished = []
+    staff = await _staff_users() if mailer is not None else []
     for event in events:
         case = cases.get(event["case_id"])
-        recipients = (await _recipients(event, case, units)
+        recipients = (await _recipients(event, case, staff)
                       if case is not None and mailer is not None else [])
         if not recipients or await _deliver(mailer, event, case, units, recipients, now,
                                             report):
