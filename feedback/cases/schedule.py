@@ -5,7 +5,9 @@ One pass runs its steps in order, each on its own: a failing step is logged and 
 one still runs, and the worker keeps serving. Every step is safe when several workers run
 it at once (conditional updates, unique keys). Steps:
 
-1. `sweep`: escalate overdue cases, auto-close unanswered replies (feedback.cases.work).
+1. `comments`: open the cases of urgent and negative comments (feedback.cases.opening);
+2. `sweep`: escalate overdue cases, auto-close unanswered replies (feedback.cases.work);
+3. `notify`: send the new case events (feedback.cases.notify).
 
 Other case features add their step to `case_pass` below (one `await _step(...)` line).
 """
