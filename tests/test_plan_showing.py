@@ -419,3 +419,27 @@ async def test_report_download_carries_the_progress_table(data):
     assert float(cells[("rtl_capaian", sarana, "nrr_kini")]) == engine["sarana"].nrr
     assert cells[("rtl_capaian", sarana, "n_kini")] == "25"
     assert cells[("rtl_capaian", sarana, "perubahan")] == "turun"
+
+
+async def test_a_report_of_a_range_of_days_explains_why_there_is_no_follow_up(data):
+    days = periods.custom(Q1.first, Q1.last)
+    content = await report_content("unit", "pkm-oesapa", days, 10, today=TODAY)
+    assert content.plans == () and content.plan_progress == ()
+    pdf = _pdf_text(render(build(content), "pdf"))
+    assert ("Capaian rencana tindak lanjut dibandingkan untuk periode bulan, triwulan, "
+            "semester atau tahun dengan periode yang sama panjang sebelumnya.") in pdf
+    assert {s.key for s in build(content).sheets}.isdisjoint({"rtl_rencana", "rtl_capaian"})
+
+
+def test_masking_covers_every_published_text():
+    plan = showing.ShownPlan(
+        unit_id=1, unit_code="u", unit_name="U", agency_name="A", period="2026-Q1",
+        status="approved", approved_on=date(2026, 1, 15), actions=(showing.ShownAction(
+            element="waktu", what=f"SMS ke {PHONE}", who="Kepala (hp 0812 3456 7890)",
+            due=date(2026, 2, 1), expected_effect="Tanya a@b.id", status="done",
+            evidence_note="NIK 5371012345670001", baseline_nrr=None, baseline_n=None),))
+    shown = showing.masked(plan).actions[0]
+    assert shown.what == "SMS ke [nomor telepon disamarkan]"
+    assert shown.who == "Kepala (hp [nomor telepon disamarkan])"
+    assert shown.expected_effect == "Tanya [email disamarkan]"
+    assert shown.evidence_note == "NIK [NIK disamarkan]"
