@@ -453,6 +453,22 @@ async def test_an_unreachable_server_is_given_up_after_five_attempts(world):
     assert await Alert.count().where(Alert.kind == "case") == 1
 
 
+async def test_staff_hear_nothing_of_a_case_closed_by_then_the_citizen_does(world, smtp):
+    case = world["case"]
+    staff = Actor(email="unit@test.id", id=world["accounts"]["unit"].id)
+    await add_event(case["id"], "replied", staff, NOW, text="Sudah kami perbaiki.",
+                    public=True)
+    await add_event(case["id"], "closed", staff, NOW, text="Selesai.", public=True,
+                    outcome="resolved")
+    await CaseFile.update({CaseFile.status: "closed", CaseFile.closed_at: NOW}).where(
+        CaseFile.id == case["id"])
+    report = await notify.notify_due(NOW, Mailer(settings_for(smtp.port)))
+    assert report.as_json() == {"events": 3, "alerts": 0, "mails": 1, "retrying": 0,
+                                "failed": 0, "waiting": 0}
+    assert [g["to"] for g in smtp.got] == [[CITIZEN_MAIL]]
+    assert await unnotified() == []
+
+
 async def test_a_mail_waiting_for_its_retry_holds_up_no_later_event(world):
     mailer = Mailer(settings_for(free_port()))  # nothing listens: every attempt fails
     assert (await notify.notify_due(NOW, mailer, limit=1)).retrying == 1

@@ -15,6 +15,10 @@ its other steps, so an escalation or an opening is notified in the pass that mad
 | verified,      | none                                        | nobody                          |
 | closed         |                                             |                                 |
 
+Staff hear nothing of an event whose case is closed by the time it is handled (a backlog
+after a stop, a case closed at once): it is only marked. The citizen's mail after a reply
+goes out all the same.
+
 A forwarded case gets an alert too (beyond opened, escalated and citizen_answer): without it
 the new unit would learn of the case only by e-mail, and not at all without SMTP.
 
@@ -285,6 +289,13 @@ async def _deliver(mailer: Mailer, event: dict[str, Any], case: dict[str, Any],
     return state != "pending"
 
 
+def _for_staff(event: dict[str, Any], cases: dict[int, dict[str, Any]]) -> bool:
+    """Staff are told of the event (alert, e-mail): its kind is one they hear of and its
+    case is not closed by now (a backlog of old events tells nobody of finished cases)."""
+    case = cases.get(event["case_id"])
+    return event["kind"] in ALERTED and case is not None and case["status"] != "closed"
+
+
 async def notify_due(now: datetime | None = None, mailer: Mailer | None = None, *,
                      limit: int = BATCH) -> NotifyReport:
     """Notify the case events not notified yet (see the module doc)."""
@@ -310,14 +321,14 @@ async def notify_due(now: datetime | None = None, mailer: Mailer | None = None, 
     unit_ids |= {e[k] for e in events for k in ("from_unit_id", "to_unit_id") if e[k]}
     units = await _units(unit_ids)
     report.alerts = await raise_from(
-        [_alert(e, cases[e["case_id"]], units) for e in events
-         if e["kind"] in ALERTED and e["case_id"] in cases], now)
+        [_alert(e, cases[e["case_id"]], units) for e in events if _for_staff(e, cases)], now)
     finished = []
     staff = await _staff_users() if mailer is not None else []
     for event in events:
         case = cases.get(event["case_id"])
-        recipients = (await _recipients(event, case, staff)
-                      if case is not None and mailer is not None else [])
+        told = case is not None and mailer is not None and (
+            event["kind"] == "replied" or _for_staff(event, cases))
+        recipients = await _recipients(event, case, staff) if told else []
         if not recipients or await _deliver(mailer, event, case, units, recipients, now,
                                             report):
             finished.append(event["id"])
