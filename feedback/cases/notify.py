@@ -39,9 +39,9 @@ and its mail is sent, or at once when no mail is due. A failed sending (refused 
 timeout, an SMTP error) leaves the event unnotified and is retried by a later pass after 1
 min, 5 min, 30 min, 2 h (`RETRY_AFTER`), only to the recipients that did not get theirs;
 after the fifth failed attempt the mail is given up (`failed`) and the event marked
-notified. Every attempt is logged (`case_mail_attempt`, the error masked). A mail is claimed
-before it is sent (its next attempt moved `LEASE` ahead in one conditional UPDATE), so two
-workers never send one attempt twice.
+notified. Every attempt is logged (`case_mail_attempt`, the error masked). An attempt is
+claimed before it is sent (the first by inserting the mail's row, a retry by moving its next
+attempt `LEASE` ahead in one conditional UPDATE), so two workers never send one twice.
 """
 
 from __future__ import annotations
