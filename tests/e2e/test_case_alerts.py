@@ -73,6 +73,8 @@ def test_a_new_case_is_an_alert_that_links_to_the_case(pages, server: Server, ax
     assert page.get_by_role("navigation", name="Halaman staf").get_by_role(
         "link", name=f"Peringatan ({count})").is_visible()
     axe(page)
-    with page.expect_navigation():
+    with page.expect_navigation() as opened:
         item.get_by_role("link", name="Buka pengaduan").click()
+    assert opened.value.status == 200
     assert page.url.split("?")[0].endswith(f"/staf/kasus/{receipt}")
+    assert f"{receipt[:4]}-{receipt[4:]}" in page.content()  # the case page names its receipt
