@@ -231,7 +231,7 @@ async def test_overlapping_periods_cannot_be_subtracted_to_isolate_a_response(or
 def test_two_periods_with_figures_differ_by_none_or_at_least_min_group(months, k):
     """The rule of the IKM endpoint, over every pair of whole-month ranges of a year: when
     both show figures, their symmetric difference holds 0 or at least k responses."""
-    from app.web.api import figures_shown
+    from app.web.ikm_api import figures_shown
 
     ranges = [(a, b) for a, b in combinations_with_replacement(range(len(months)), 2)]
     shown = [(a, b) for a, b in ranges if figures_shown(months[a:b + 1], k)]

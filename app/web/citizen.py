@@ -82,7 +82,7 @@ def _form_key(values: dict[str, str]) -> str:
     return key
 
 
-def _unreadable_fields(request: Request, body: bytes) -> set[str]:
+def unreadable_fields(request: Request, body: bytes) -> set[str]:
     """Names of the url-encoded form fields whose value (or name) is not valid UTF-8; the
     form parser would have turned those bytes into replacement characters."""
     if not request.headers.get("content-type", "").lower().startswith(
@@ -285,7 +285,7 @@ class CitizenController(Controller):
         try:
             form = await request.form()
             values = {k: v for k, v in form.items() if isinstance(v, str)}
-            unreadable = _unreadable_fields(request, await request.body())
+            unreadable = unreadable_fields(request, await request.body())
         except UnicodeDecodeError:  # a multipart field that is not UTF-8
             values, unreadable = {}, {""}
         language = i18n.pick(values.get("lang") or request.query_params.get("lang"))

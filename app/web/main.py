@@ -26,6 +26,7 @@ from app.web.apidoc import ErrorOut, HealthOut, validation_fields
 from app.web.cases_api import CasesController
 from app.web.citizen import CitizenController, not_found_page
 from app.web.docs import OfflineSwaggerPlugin, swagger_init
+from app.web.ikm_api import IkmController
 from app.web.page import page_context
 from app.web.public import PUBLIC_ROUTES
 from app.web.qr_routes import QrController
@@ -256,8 +257,8 @@ def create_app(
     staff = staff_auth.setup(settings)
     app = Litestar(
         route_handlers=[
-            CitizenController, ApiController, ScoresController, QrController, live, health,
-            ServedController, TrackingController, CasesController,
+            CitizenController, ApiController, IkmController, ScoresController, QrController,
+            live, health, ServedController, TrackingController, CasesController,
             favicon, kiosk_js, kiosk_sw, docs_assets, swagger_init, *STAFF_ROUTES, *PUBLIC_ROUTES,
         ],
         # Sessions and CSRF apply to /staf paths only (citizen pages and the API get none).

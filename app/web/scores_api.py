@@ -15,9 +15,10 @@ from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
 
 from app import i18n
-from app.web.api import DAY, PERIOD, api_lang, error, not_whole_months, whole_months
+from app.web.api import api_lang, error
 from app.web.apidoc import UNAVAILABLE, ErrorOut, documented, error_responses
 from app.web.clients import network_key
+from app.web.ikm_api import DAY, PERIOD, not_whole_months, whole_months
 from feedback.clock import wita_day
 from feedback.engine import transaction
 from feedback.performance import periods

@@ -13,6 +13,7 @@ without a case are limited per network (`feedback.cases.lookups`), on this page 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -33,7 +34,7 @@ from litestar.status_codes import (
 from app import i18n
 from app.i18n import N_
 from app.web import messages
-from app.web.citizen import _unreadable_fields
+from app.web.citizen import unreadable_fields
 from app.web.clients import network_key
 from app.web.page import page_context
 from app.web.security import is_cross_site
@@ -228,28 +229,10 @@ class TrackingController(Controller):
 
     @post("/{receipt:str}/kontak/hapus")
     async def erase(self, request: Request, receipt: FromPath[str]) -> Response[Any]:
-        try:
-            form = await request.form()
-            values = {k: v for k, v in form.items() if isinstance(v, str)}
-        except UnicodeDecodeError:
-            values = {}
-        language = i18n.pick(values.get("lang") or request.query_params.get("lang"))
-        _ = i18n.gettext(language)
-        typed = receipt.strip()[:40]
-        if is_cross_site(request, request.app.state.settings.public_url):
-            return Template(template_name="message.html", context={
-                **page_context(request, language), "title": _(messages.CROSS_SITE_TITLE),
-                "message": _(messages.CROSS_SITE), "back_url": None},
-                status_code=HTTP_403_FORBIDDEN)
-        if normalise_receipt(typed) is None:
-            return _not_found(request, language, typed)
-        refused = await _limited(request, language, typed)
-        if refused is not None:
-            return refused
-        view = await case_view(typed)
-        if view is None:
-            await _miss(request)
-            return _not_found(request, language, typed)
+        posted = await _posted_case(request, receipt)
+        if isinstance(posted, Response):
+            return posted
+        language, view = posted.language, posted.view
         await erase_contact(view.receipt, datetime.now(UTC),
                             network_key(request, request.app.state.settings))
         query = urlencode({"r": display(view.receipt), "lang": language, "erased": "1"})
@@ -257,29 +240,12 @@ class TrackingController(Controller):
 
     @post("/{receipt:str}/jawab")
     async def answer(self, request: Request, receipt: FromPath[str]) -> Response[Any]:
-        try:
-            form = await request.form()
-            values = {k: v for k, v in form.items() if isinstance(v, str)}
-            unreadable = _unreadable_fields(request, await request.body())
-        except UnicodeDecodeError:
-            values, unreadable = {}, {""}
-        language = i18n.pick(values.get("lang") or request.query_params.get("lang"))
+        posted = await _posted_case(request, receipt)
+        if isinstance(posted, Response):
+            return posted
+        values, unreadable, language, typed, view = (
+            posted.values, posted.unreadable, posted.language, posted.typed, posted.view)
         _ = i18n.gettext(language)
-        typed = receipt.strip()[:40]
-        if is_cross_site(request, request.app.state.settings.public_url):
-            return Template(template_name="message.html", context={
-                **page_context(request, language), "title": _(messages.CROSS_SITE_TITLE),
-                "message": _(messages.CROSS_SITE), "back_url": None},
-                status_code=HTTP_403_FORBIDDEN)
-        if normalise_receipt(typed) is None:
-            return _not_found(request, language, typed)
-        refused = await _limited(request, language, typed)
-        if refused is not None:
-            return refused
-        view = await case_view(typed)
-        if view is None:
-            await _miss(request)
-            return _not_found(request, language, typed)
         reply_text = values.get("reply") or ""
         reply_id = int(reply_text) if reply_text.isdigit() and len(reply_text) <= 10 else None
         text = values.get("text", "")
@@ -301,3 +267,42 @@ class TrackingController(Controller):
                               error_reply=reply_id, typed=keep, status=ANSWER_STATUS[code])
         query = urlencode({"r": display(view.receipt), "lang": language, "answered": "1"})
         return Redirect(f"{PATH}?{query}#history", status_code=303)
+
+
+@dataclass(frozen=True)
+class _Posted:
+    values: dict[str, str]
+    unreadable: set[str]
+    language: str
+    typed: str
+    view: CaseView
+
+
+async def _posted_case(request: Request, receipt: str) -> _Posted | Response[Any]:
+    """The checks every citizen POST on a case shares: the form read (fields that are not
+    UTF-8 noted), the language, the cross-site check (403), the code's form (404), the
+    lookup limit (429) and the case itself (404, counted as a miss)."""
+    try:
+        form = await request.form()
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        unreadable = unreadable_fields(request, await request.body())
+    except UnicodeDecodeError:
+        values, unreadable = {}, {""}
+    language = i18n.pick(values.get("lang") or request.query_params.get("lang"))
+    _ = i18n.gettext(language)
+    typed = receipt.strip()[:40]
+    if is_cross_site(request, request.app.state.settings.public_url):
+        return Template(template_name="message.html", context={
+            **page_context(request, language), "title": _(messages.CROSS_SITE_TITLE),
+            "message": _(messages.CROSS_SITE), "back_url": None},
+            status_code=HTTP_403_FORBIDDEN)
+    if normalise_receipt(typed) is None:
+        return _not_found(request, language, typed)
+    refused = await _limited(request, language, typed)
+    if refused is not None:
+        return refused
+    view = await case_view(typed)
+    if view is None:
+        await _miss(request)
+        return _not_found(request, language, typed)
+    return _Posted(values, unreadable, language, typed, view)

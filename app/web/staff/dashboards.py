@@ -25,7 +25,7 @@ from litestar.response import Template
 from app import i18n
 from app.i18n import N_
 from app.survey_text import instrument, profile_choices
-from app.web.api import figures_shown
+from app.web.ikm_api import figures_shown
 from app.web.plan_text import action_status_words, direction_words
 from app.web.staff import charts
 from app.web.staff.auth import StaffPrincipal, roles
