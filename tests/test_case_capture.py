@@ -59,7 +59,7 @@ async def test_form_has_the_contact_section_with_the_consent_text(org):
     assert '<input type="checkbox" name="consent" value="1">' in html
     assert '<label for="contact">' in html
     # The consent text: purpose, kept apart, who sees it, retention, rights and how.
-    for words in ("hanya untuk menindaklanjuti keluhan ini", "terpisah dari jawaban",
+    for words in ("hanya untuk menindaklanjuti pengaduan ini", "terpisah dari jawaban",
                   "unit yang menangani", "30 hari setelah kasus ditutup", "UU PDP 27/2022",
                   "mengetahui", "memperbaiki", "menghapus", "menarik persetujuan",
                   "halaman lacak"):
@@ -110,7 +110,7 @@ async def test_low_rating_with_contact_opens_a_case_and_keeps_the_contact(org):
     raw = await Response.select().where(Response.id == response["id"]).first()
     assert PHONE_STORED not in str(raw) and "3456" not in str(raw)
     assert thanks.status_code == 200
-    assert "Keluhan Anda sedang ditindaklanjuti" in thanks.text
+    assert "Pengaduan Anda sedang ditindaklanjuti" in thanks.text
     assert f'href="/lacak?r={receipt}&amp;lang=id"' in thanks.text
 
 

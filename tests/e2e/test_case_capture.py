@@ -53,7 +53,7 @@ def test_low_rating_with_contact_opens_a_case(pages, server: Server, axe) -> Non
     open_contact(page)
     # The consent text is the checkbox's own label (read out with the box).
     label = page.locator("label.check").inner_text()
-    assert "hanya untuk menindaklanjuti keluhan ini" in label and "UU PDP 27/2022" in label
+    assert "hanya untuk menindaklanjuti pengaduan ini" in label and "UU PDP 27/2022" in label
     page.locator("#contact").fill(CONTACT)
     page.get_by_label(re.compile("Saya setuju dihubungi")).check()
     axe(page)
@@ -65,7 +65,7 @@ def test_low_rating_with_contact_opens_a_case(pages, server: Server, axe) -> Non
     assert "/terima-kasih?" in page.url and "c=1" in page.url
     axe(page)
     receipt = page.locator(".code").inner_text().strip().replace("-", "")
-    assert page.locator(".case h2").inner_text() == "Keluhan Anda sedang ditindaklanjuti"
+    assert page.locator(".case h2").inner_text() == "Pengaduan Anda sedang ditindaklanjuti"
     link = page.locator(f"a[href^='/lacak?r={receipt}']")
     assert link.count() == 1
     # The case is there, with its clocks (the tracking API of the same server).
