@@ -247,7 +247,9 @@ async def test_unknown_and_malformed_codes(org):
     assert api_unknown.status_code == 404
     assert api_unknown.json()["error"] == "unknown_case"
     assert set(api_unknown.json()) == {"error", "message", "fields"}
-    assert api_bad.status_code == 400 and api_bad.json()["error"] == "invalid_body"
+    # The API's contract: 404 whenever the code has no case, written like a receipt or not.
+    assert api_bad.status_code == 404 and api_bad.json()["error"] == "unknown_case"
+    assert "ABCD-EF23" in api_bad.json()["message"]
 
 
 async def test_answering_on_the_page(org):

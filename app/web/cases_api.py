@@ -96,8 +96,8 @@ class CasesController(Controller):
         responses={
             200: ResponseSpec(CaseOut, description="The case", generate_examples=False),
             **error_responses({
-                400: "The code is not written like a receipt code (`invalid_body`)",
-                404: "No case for this receipt code (`unknown_case`)",
+                404: "No case for this receipt code, or a code not written like one "
+                "(`unknown_case`)",
                 429: "Too many lookups of codes without a case from this network "
                 "(`rate_limited`)",
                 503: UNAVAILABLE,
@@ -108,13 +108,9 @@ class CasesController(Controller):
     async def case(
         self,
         request: Request,
-        receipt: Annotated[str, PathParameter(description="The receipt code, e.g. ABCD-EF23",
-                                              max_length=9)],
+        receipt: Annotated[str, PathParameter(description="The receipt code, e.g. ABCD-EF23")],
     ) -> Response[CaseOut | ErrorOut]:
         _ = i18n.gettext(api_lang(request))
-        if not re.fullmatch(RECEIPT, receipt):
-            return error(400, "invalid_body", _("A receipt code has 8 letters and digits, for "
-                                                "example ABCD-EF23."))
         network = network_key(request, request.app.state.settings)
         now = datetime.now(UTC)
         wait = await lookups.wait_seconds(network, now, lookups.MISSES_PER_HOUR)
@@ -125,9 +121,12 @@ class CasesController(Controller):
                               minutes=max(1, -(-wait // 60))))
             refused.headers["Retry-After"] = str(wait)
             return refused
-        view = await case_view(receipt)
+        # A code not even written like a receipt has no case either: 404 as for any code
+        # without one (and counted as a miss), with the format in the message.
+        view = await case_view(receipt) if re.fullmatch(RECEIPT, receipt) else None
         if view is None:
             await lookups.count_miss(network, now)
             return error(404, "unknown_case", _("No complaint was found for this receipt "
-                                                "code."))
+                                                "code. A receipt code has 8 letters and "
+                                                "digits, for example ABCD-EF23."))
         return Response(case_out(view), headers={"Cache-Control": "private, no-store"})

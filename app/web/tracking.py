@@ -173,7 +173,8 @@ def _not_found(request: Request, lang: str, typed: str) -> Template:
     _ = i18n.gettext(lang)
     return _form_page(request, lang, typed=typed, status=HTTP_404_NOT_FOUND, error=_(
         "No complaint was found for the code %(code)s. Check the code on your thank-you "
-        "page. Only a low rating sent with a request to be contacted becomes a complaint.",
+        "page. A complaint is opened for a low rating sent with a request to be contacted, or "
+        "for a comment about a problem.",
         code=typed))
 
 
