@@ -45,20 +45,15 @@ class CaseOut(msgspec.Struct):
     """A complaint as its citizen follows it. `status`: open (received, to be verified),
     verified (being followed up), answered (the unit replied; the citizen may answer),
     closed. `verify_due` and `follow_up_due` are WITA days (a deadline is the end of its
-    day); `follow_up_due` is null when no follow-up is owed. `outcome` (resolved,
-    not_resolved, invalid, duplicate, no_reply) and `closed` are null until the case is
-    closed."""
+    day); `follow_up_due` is null when no follow-up is owed. Exactly these fields (the
+    public contract); the outcome of a closed case and the automatic-closing day are on
+    the tracking page."""
 
     status: Literal["open", "verified", "answered", "closed"]
     opened: datetime
     verify_due: date
     follow_up_due: date | None
     replies: list[ReplyOut]
-    receipt: str
-    unit: str
-    auto_close_due: date | None
-    closed: datetime | None
-    outcome: Literal["resolved", "not_resolved", "invalid", "duplicate", "no_reply"] | None
 
 
 def case_out(view: CaseView) -> CaseOut:
@@ -68,10 +63,6 @@ def case_out(view: CaseView) -> CaseOut:
         replies=[ReplyOut(r.id, r.at, r.text,
                           AnswerOut(r.answer.at, r.answer.text) if r.answer else None)
                  for r in view.replies],
-        receipt=f"{view.receipt[:4]}-{view.receipt[4:]}", unit=view.unit_name,
-        auto_close_due=None if view.closed else view.auto_close_due,
-        closed=view.closed_at if view.closed else None,
-        outcome=view.outcome if view.closed else None,  # type: ignore[arg-type]
     )
 
 
