@@ -83,7 +83,8 @@ def test_agency_head_lists_opens_verifies_and_answers_a_case(pages, server: Serv
     with page.expect_navigation():
         page.get_by_role("button", name="Kirim balasan").click()
     assert page.locator("dd[data-status]").get_attribute("data-status") == "answered"
-    assert page.locator('dd[data-clock="auto_close"]').inner_text().startswith("sisa ")
+    clock = page.locator('dd[data-clock="auto_close"]').inner_text()
+    assert clock.startswith("Penutupan otomatis: sisa ")
     history = page.locator("ol.history")
     assert "Petugas loket sudah kami tambah" in history.inner_text()
     assert_accessible(page, axe_source)
