@@ -41,14 +41,9 @@ def normalise_receipt(raw: Any) -> str | None:
 
 
 def covers(scope: Scope, unit_id: int, agency_id: int) -> bool:
-    """The user's scope covers a case handled by this unit (of this agency)."""
-    if scope.role in ("city", "admin"):
-        return True
-    if scope.role == "agency":
-        return scope.agency_id is not None and agency_id == scope.agency_id
-    if scope.role == "unit":
-        return scope.unit_id is not None and unit_id == scope.unit_id
-    return False
+    """The user's scope covers a case (or a plan) of this unit (of this agency): the
+    dashboards' rule, with the administrator seeing everything as the city does."""
+    return scope.role == "admin" or scope.can_see_unit(unit_id, agency_id)
 
 
 def scope_where(scope: Scope) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 
 from feedback.accounts.scope import Scope
 from feedback.cases.tables import CaseEvent, CaseFile
-from feedback.clock import WITA
+from feedback.clock import WITA, aware
 from feedback.comments.masking import mask
 from feedback.comments.tables import CommentLabel
 from feedback.tables import Agency, Response, Unit
@@ -42,13 +42,6 @@ class ExportCase:
     closed_at: datetime | None
     outcome: str | None
 
-
-def _aware(value: Any) -> Any:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value
 
 
 def _answers(value: Any) -> dict[str, int]:
@@ -105,13 +98,13 @@ async def export_cases(first: date, last: date, scope: Scope | None = None
         comment = (response.get("comment") or "").strip()
         element = labels.get(c["response_id"])
         out.append(ExportCase(
-            receipt=c["receipt"], opened_at=_aware(c["opened_at"]),
+            receipt=c["receipt"], opened_at=aware(c["opened_at"]),
             channel=response.get("channel") or "",
             agency_name=agencies.get(c["agency_id"], ""), unit_name=units.get(c["unit_id"], ""),
             element=element if element in ELEMENTS and comment else None,
             comment=mask(comment) if comment else None,
             low_ratings=tuple((e, r) for e, r in answers.items() if r in LOW),
-            status=c["status"], verified_at=_aware(c["verified_at"]),
-            answered_at=_aware(c["answered_at"]), last_reply=replies.get(c["id"]),
-            closed_at=_aware(c["closed_at"]), outcome=c["outcome"]))
+            status=c["status"], verified_at=aware(c["verified_at"]),
+            answered_at=aware(c["answered_at"]), last_reply=replies.get(c["id"]),
+            closed_at=aware(c["closed_at"]), outcome=c["outcome"]))
     return out

@@ -28,14 +28,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from feedback.cases.check_tables import CaseCheck
 from feedback.cases.clocks import calendar
 from feedback.cases.contact import CONSENT_VERSION, Contact
 from feedback.cases.events import Opening, open_cases
 from feedback.cases.tables import CaseContact, CaseFile
+from feedback.clock import aware
 from feedback.comments.current import current_labels
 from feedback.engine import transaction
 from feedback.tables import Response, Unit
@@ -128,11 +128,6 @@ async def followup_of(receipt: str) -> FollowUp | None:
     return FollowUp(case, kept)
 
 
-def _aware(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
 
 async def open_from_comments(now: datetime, days: int = LOOKBACK_DAYS) -> int:
     """Open the cases of the urgent and negative comments of the last `days` days not
@@ -176,7 +171,7 @@ async def open_from_comments(now: datetime, days: int = LOOKBACK_DAYS) -> int:
         openings = [
             Opening(response_id=r["id"], receipt=r["receipt"], counter_id=r["counter"],
                     unit_id=r["unit"], agency_id=r["agency_id"], reason=reason,
-                    opened_at=_aware(r["submitted_at"]))
+                    opened_at=aware(r["submitted_at"]))
             for r in rows
             if r["id"] in claimed and r["id"] not in cased
             and (reason := reasons[r["id"]]) is not None]

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from feedback.accounts.audit import Actor, record
 from feedback.cases.clocks import calendar, follow_up_after_answer
 from feedback.cases.events import add_event
 from feedback.cases.tables import CITIZEN, CaseContact, CaseEvent, CaseFile
+from feedback.clock import aware
 from feedback.comments.masking import mask
 from feedback.engine import is_integrity_error, transaction
 from feedback.survey.receipts import RECEIPT_ALPHABET, RECEIPT_LENGTH
@@ -119,13 +120,6 @@ class CaseView:
         return {r.id for r in self.replies if r.answer is None}
 
 
-def _aware(value: Any) -> Any:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value
-
 
 def _day(value: Any) -> date | None:
     if value is None or isinstance(value, date):
@@ -166,7 +160,7 @@ async def case_view(receipt: str | None) -> CaseView | None:
             text = None  # notes and reasons of other steps are the staff's
         to_unit = names.get(row["to_unit_id"]) if row["kind"] == "forwarded" else None
         history.append(PublicEvent(
-            id=row["id"], kind=row["kind"], at=_aware(row["at"]), text=text,
+            id=row["id"], kind=row["kind"], at=aware(row["at"]), text=text,
             unit_name=to_unit[0] if to_unit else None,
             level=row["level"] if row["kind"] == "escalated" else None,
             outcome=row["outcome"] if row["kind"] == "closed" else None,
@@ -179,10 +173,10 @@ async def case_view(receipt: str | None) -> CaseView | None:
     has_contact = await CaseContact.exists().where(
         CaseContact.response_id == case["response_id"])
     return CaseView(
-        receipt=case["receipt"], status=case["status"], opened_at=_aware(case["opened_at"]),
+        receipt=case["receipt"], status=case["status"], opened_at=aware(case["opened_at"]),
         verify_due=_day(case["verify_due"]), follow_up_due=_day(case["follow_up_due"]),
         auto_close_due=_day(case["auto_close_due"]),
-        verified_at=_aware(case["verified_at"]), closed_at=_aware(case["closed_at"]),
+        verified_at=aware(case["verified_at"]), closed_at=aware(case["closed_at"]),
         outcome=case["outcome"], unit_name=unit_name, agency_name=agency_name,
         history=tuple(history), replies=replies, has_contact=has_contact)
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from feedback.accounts.audit import Actor, record
 from feedback.accounts.scope import Scope
+from feedback.cases.access import covers  # the cases' rule: own unit, own agency, all
 from feedback.clock import wita_day
 from feedback.engine import is_integrity_error, transaction
 from feedback.performance.periods import Period, parse
@@ -66,16 +67,6 @@ async def access(scope: Scope, unit_code: str) -> Access:
     return Access(row["id"], row["code"], row["name"], row["agency"],
                   writer=scope.role == "unit", decider=scope.role in DECIDERS)
 
-
-def covers(scope: Scope, unit_id: int, agency_id: int) -> bool:
-    """As the cases' rule: own unit, own agency's units, or everything (city, admin)."""
-    if scope.role in ("city", "admin"):
-        return True
-    if scope.role == "agency":
-        return scope.agency_id is not None and agency_id == scope.agency_id
-    if scope.role == "unit":
-        return scope.unit_id is not None and unit_id == scope.unit_id
-    return False
 
 
 def plan_period(key: Any, today: date) -> Period:
