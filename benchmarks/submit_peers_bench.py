@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -100,8 +101,30 @@ def counts(url: str) -> dict[str, int]:
     return {k: int(v) for k, v in (kv.split("=") for kv in line.split(","))}
 
 
-def measure(port: int, args: argparse.Namespace, env: dict[str, str]) -> dict[str, object]:
-    """Warm-up, then JSON and form path, each args.seconds long."""
+def cpu_seconds(group: int) -> tuple[float, float]:
+    """CPU seconds (user + system) used so far by the processes of a process group (the
+    server and its workers) and by PostgreSQL's processes, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    server = postgres = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended meanwhile
+        comm = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        used = int(fields[11]) + int(fields[12])
+        if int(fields[2]) == group:
+            server += used
+        elif comm == "postgres":
+            postgres += used
+    return server / tick, postgres / tick
+
+
+def measure(port: int, args: argparse.Namespace, env: dict[str, str],
+            group: int) -> dict[str, object]:
+    """Warm-up, then JSON and form path, each args.seconds long, with the CPU time per
+    request of the server, PostgreSQL and wrk."""
     res: dict[str, object] = {}
     env = dict(env, RUN_ID="warm")
     wrk = submit_bench.wrk
@@ -114,7 +137,15 @@ def measure(port: int, args: argparse.Namespace, env: dict[str, str]) -> dict[st
                             ("form", FORM_LUA, "/s/x")):
         if args.before_each:
             args.before_each(name)
+        before, wrk_before = cpu_seconds(group), resource.getrusage(resource.RUSAGE_CHILDREN)
         rps, out = wrk(port, args.seconds, args.connections, path, lua, env)
+        after, wrk_after = cpu_seconds(group), resource.getrusage(resource.RUSAGE_CHILDREN)
+        requests = int(re.search(r"(\d+) requests in", out).group(1))
+        res[f"{name}_cpu"] = tuple(
+            round(1e6 * used / requests) for used in (
+                after[0] - before[0], after[1] - before[1],
+                wrk_after.ru_utime + wrk_after.ru_stime - wrk_before.ru_utime
+                - wrk_before.ru_stime))
         status = dict(re.findall(r"(\w+)=(\d+)", re.search(r"STATUS (.*)", out).group(1)))
         res[name] = rps
         res[f"{name}_p99"] = re.search(r"99%\s+(\S+)", out).group(1)
@@ -147,7 +178,7 @@ def run_project(args: argparse.Namespace) -> dict[str, object]:
     args.before_each = lambda name: marks.__setitem__(name, counts(url))
     try:
         wait_live(args.port)
-        res = measure(args.port, args, env)
+        res = measure(args.port, args, env, server.pid)
     finally:
         stop(server)
         args.before_each = None
@@ -180,7 +211,7 @@ def run_peer(module: str, args: argparse.Namespace) -> dict[str, object]:
     args.before_each = lambda path: marks.__setitem__(path, asyncio.run(peer_rows(url)))
     try:
         wait_live(args.port)
-        res = measure(args.port, args, env)
+        res = measure(args.port, args, env, server.pid)
     finally:
         stop(server)
         args.before_each = None
@@ -209,6 +240,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--port", type=int, default=8812)
+    parser.add_argument("--project-only", action="store_true",
+                        help="measure the project alone (no peers, no comparison)")
     parser.add_argument("--phase", choices=["verify"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -222,6 +255,13 @@ def main() -> int:
         return 2
     args.before_each = None
     project = run_project(args)
+    if args.project_only:  # a quick look while changing the project, without the peers
+        for path in ("json", "form"):
+            print(f"project {path}: {project[path]:.0f}/s, p99 {project[path + '_p99']}, "
+                  f"CPU per request (us, workers/PostgreSQL/wrk) "
+                  f"{'/'.join(str(v) for v in project[path + '_cpu'])}")
+        print(f"no-loss check: {'OK' if project['consistent'] else 'FAILED'}")
+        return 0 if project["consistent"] else 1
     naive = run_peer("peer_naive", args)
     lean = run_peer("peer_lean", args)
     print(f"\nPostgreSQL, workers={args.workers} connections={args.connections} "
@@ -236,6 +276,11 @@ def main() -> int:
               f"{project[path + '_stored']} | {project[path + '_in_flight']} | "
               f"{project[path + '_errors']}/{naive[path + '_errors']}/"
               f"{lean[path + '_errors']}")
+    print("CPU per request, microseconds (server workers / PostgreSQL / wrk):")
+    for path in ("json", "form"):
+        print(f"  {path}: " + " | ".join(
+            f"{who} {'/'.join(str(v) for v in res[path + '_cpu'])}"
+            for who, res in (("project", project), ("naive", naive), ("lean", lean))))
     print(f"peers, rows stored minus acknowledged during the measured runs (in flight at "
           f"stop): naive {naive['stored_minus_acked']}, lean {lean['stored_minus_acked']}")
     print(f"project no-loss check (each acknowledged response stored exactly once, "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -29,7 +29,7 @@ from litestar.status_codes import (
 
 from app import i18n
 from app.settings import Settings
-from app.web import messages
+from app.web import messages, submitting
 from app.web.apidoc import (
     BAD_REQUEST,
     UNAVAILABLE,
@@ -44,6 +44,7 @@ from feedback.cases import opening
 from feedback.org import directory
 from feedback.survey import outcomes, skm
 from feedback.survey import submit as submission
+from feedback.survey.receipts import Receipt
 from scoring.ikm import ELEMENTS, min_answered
 
 
@@ -169,6 +170,33 @@ async def _followup(receipt: str) -> tuple[bool, bool]:
     return (found.case, found.contact_kept) if found is not None else (False, False)
 
 
+def key_is_valid(data: ResponseIn) -> bool:
+    """The idempotency key, if given, matches IDEMPOTENCY_KEY as a whole."""
+    return data.idempotency_key is None or re.fullmatch(IDEMPOTENCY_KEY,
+                                                        data.idempotency_key) is not None
+
+
+def submission_of(request: Request, data: ResponseIn) -> submission.Submission:
+    """The submission a JSON body makes (the handler's and the front's one reading)."""
+    settings: Settings = request.app.state.settings
+    return submission.Submission(
+        counter=data.counter, answers=data.answers, service=data.service,
+        profile={"gender": data.gender, "age_band": data.age_band,
+                 "education": data.education, "occupation": data.occupation},
+        comment=data.comment, channel=data.channel, lang=api_lang(request, data.lang),
+        submission_key=data.idempotency_key or secrets.token_urlsafe(18),
+        token=data.token, device_key=device_key(request, settings, data.device_id),
+        rate_key=network_key(request, settings),
+        contact=data.contact, consent=data.consent,
+    )
+
+
+def receipt_out(r: Receipt, case: bool, contact_kept: bool) -> ReceiptOut:
+    return ReceiptOut(r.receipt, r.submitted_at, r.verified, r.duplicate, case=case,
+                      tracking=opening.tracking_path(r.receipt) if case else None,
+                      contact_kept=contact_kept)
+
+
 class ApiController(Controller):
     path = "/api/v1"
     tags = ["v1"]
@@ -229,36 +257,17 @@ class ApiController(Controller):
         data: Annotated[ResponseIn, Body(media_type=RequestEncodingType.JSON,
                                          schema_extra={"additional_properties": False})],
     ) -> Response[ReceiptOut | ErrorOut]:
-        if data.idempotency_key is not None and not re.fullmatch(IDEMPOTENCY_KEY,
-                                                                 data.idempotency_key):
+        if not key_is_valid(data):
             return invalid_parameter(request, "idempotency_key", IDEMPOTENCY_KEY)
-        lang = api_lang(request, data.lang)
-        _ = i18n.gettext(lang)
-        settings: Settings = request.app.state.settings
-        outcome = await submission.submit(
-            submission.Submission(
-                counter=data.counter, answers=data.answers, service=data.service,
-                profile={"gender": data.gender, "age_band": data.age_band,
-                         "education": data.education, "occupation": data.occupation},
-                comment=data.comment, channel=data.channel, lang=lang,
-                submission_key=data.idempotency_key or secrets.token_urlsafe(18),
-                token=data.token, device_key=device_key(request, settings, data.device_id),
-                rate_key=network_key(request, settings),
-                contact=data.contact, consent=data.consent,
-            ),
-            request.app.state.writer.submit,
-            datetime.now(UTC),
-        )
+        sub, outcome = await submitting.decide(request, lambda: submission_of(request, data))
+        _ = i18n.gettext(sub.lang)
         status, message_id = outcomes.status_of(outcome)
-        if isinstance(outcome, outcomes.Stored | outcomes.Duplicate):
-            r = outcome.receipt
-            case, kept = ((outcome.case, outcome.contact_kept)
-                          if isinstance(outcome, outcomes.Stored) else await _followup(r.receipt))
-            return Response(ReceiptOut(r.receipt, r.submitted_at, r.verified, r.duplicate,
-                                       case=case,
-                                       tracking=opening.tracking_path(r.receipt) if case else None,
-                                       contact_kept=kept),
+        if isinstance(outcome, outcomes.Stored):
+            return Response(receipt_out(outcome.receipt, outcome.case, outcome.contact_kept),
                             status_code=status)
+        if isinstance(outcome, outcomes.Duplicate):
+            r = outcome.receipt
+            return Response(receipt_out(r, *await _followup(r.receipt)), status_code=status)
         problems = [
             FieldProblem(e.field, e.code, messages.field_message(
                 _, e.code,

@@ -20,7 +20,7 @@ from litestar.status_codes import (
 
 from app import i18n, survey_text
 from app.settings import Settings
-from app.web import messages
+from app.web import messages, submitting
 from app.web.clients import (
     device_key,
     has_foreign_device_cookie,
@@ -196,6 +196,29 @@ def _form_page(
     )
 
 
+def form_submission(request: Request, counter: str, kiosk: bool, values: dict[str, str],
+                    language: str) -> submission.Submission:
+    """The submission a posted form makes (the handler's and the front's one reading)."""
+    settings: Settings = request.app.state.settings
+    return submission.Submission(
+        counter=counter, answers={code: values.get(code) for code in skm.FORM_ORDER},
+        service=values.get("service"),
+        profile={k: values.get(k) for k in skm.PROFILE_FIELDS},
+        comment=values.get("comment"), contact=values.get("contact"),
+        consent=values.get("consent"), channel="kiosk" if kiosk else "qr",
+        lang=language, submission_key=_form_key(values), token=values.get("t") or None,
+        device_key=device_key(request, settings), rate_key=network_key(request, settings),
+    )
+
+
+def thanks_location(counter: str, kiosk: bool, outcome: outcomes.Stored | outcomes.Duplicate,
+                    values: dict[str, str], language: str) -> str:
+    """Where a stored (or already stored) form post is sent: its thank-you page."""
+    given = {"c": "1"} if (values.get("contact") or "").strip() else {}
+    query = urlencode({"r": outcome.receipt.receipt, "lang": language, **given})
+    return f"/{_mode_path(kiosk)}/{counter}/terima-kasih?{query}"
+
+
 def _unavailable_page(request: Request, counter: str, *, kiosk: bool, lang: str, key: str,
                       token: str | None, values: dict[str, str],
                       outcome: outcomes.Unavailable) -> Template:
@@ -307,25 +330,11 @@ class CitizenController(Controller):
                               token=values.get("t") or None, errors=errors,
                               notice=_(messages.UNREADABLE_TEXT),
                               status_code=HTTP_422_UNPROCESSABLE_ENTITY)
-        key = _form_key(values)
-        token = values.get("t") or None
-        outcome = await submission.submit(
-            submission.Submission(
-                counter=counter, answers={code: values.get(code) for code in skm.FORM_ORDER},
-                service=values.get("service"),
-                profile={k: values.get(k) for k in skm.PROFILE_FIELDS},
-                comment=values.get("comment"), contact=values.get("contact"),
-                consent=values.get("consent"), channel="kiosk" if kiosk else "qr",
-                lang=language, submission_key=key, token=token,
-                device_key=device_key(request, settings), rate_key=network_key(request, settings),
-            ),
-            request.app.state.writer.submit,
-            datetime.now(UTC),
-        )
+        sub, outcome = await submitting.decide(
+            request, lambda: form_submission(request, counter, kiosk, values, language))
+        key, token = sub.submission_key, sub.token
         if isinstance(outcome, outcomes.Stored | outcomes.Duplicate):
-            given = {"c": "1"} if (values.get("contact") or "").strip() else {}
-            query = urlencode({"r": outcome.receipt.receipt, "lang": language, **given})
-            return Redirect(f"/{_mode_path(kiosk)}/{counter}/terima-kasih?{query}",
+            return Redirect(thanks_location(counter, kiosk, outcome, values, language),
                             status_code=303)
         if isinstance(outcome, outcomes.Unavailable):
             return _unavailable_page(request, counter, kiosk=kiosk, lang=language, key=key,

@@ -26,6 +26,7 @@ from app.web.apidoc import ErrorOut, HealthOut, validation_fields
 from app.web.cases_api import CasesController
 from app.web.citizen import CitizenController, not_found_page
 from app.web.docs import OfflineSwaggerPlugin, swagger_init
+from app.web.front import SubmitFront
 from app.web.ikm_api import IkmController
 from app.web.page import page_context
 from app.web.public import PUBLIC_ROUTES
@@ -281,6 +282,8 @@ def create_app(
         on_shutdown=[shutdown] if manage_engine else [],
         request_max_body_size=MAX_BODY_BYTES,
     )
+    # The submission routes' common case, served before Litestar's own handler chain.
+    app.asgi_handler = SubmitFront(app.asgi_handler, MAX_BODY_BYTES)
     app.state.settings = settings
     app.state.engine = engine
     app.state.policy = Policy(device_interval=settings.device_interval,

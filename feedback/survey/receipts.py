@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from feedback.clock import aware
 from feedback.survey import responses
 from feedback.tables import Response
 
@@ -58,16 +59,9 @@ async def find_receipts(keys: list[str]) -> dict[str, Receipt]:
     if not keys:
         return {}
     return {
-        key: Receipt(r["receipt"], _aware(r["submitted_at"]), bool(r["verified"]), True)
+        key: Receipt(r["receipt"], aware(r["submitted_at"]), bool(r["verified"]), True)
         for key, r in (await responses.find(keys)).items()
     }
-
-
-def _aware(moment: datetime | str) -> datetime:
-    """Driver-level reads: SQLite gives ISO text, PostgreSQL an aware datetime."""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def receipt_details(receipt: str, counter_id: int) -> Receipt | None:

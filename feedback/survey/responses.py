@@ -25,8 +25,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("token", "varchar"), ("device_hash", "varchar"), ("flags", "jsonb"),
     ("excluded", "boolean"),
 )
-_RECEIPT_AT = [name for name, _ in COLUMNS].index("receipt")
-_KEY_AT = [name for name, _ in COLUMNS].index("submission_key")
+RECEIPT_AT = [name for name, _ in COLUMNS].index("receipt")
+KEY_AT = [name for name, _ in COLUMNS].index("submission_key")
 RECEIPT_ATTEMPTS = 5  # a clash even twice in a row is already very unlikely
 _LOOKUP_SQLITE = 1000
 _LOOKUP_PG = 20_000
@@ -74,17 +74,17 @@ async def store(records: Sequence[Sequence[Any]]) -> dict[str, tuple[int, str]]:
     pending = list(records)
     for attempt in range(RECEIPT_ATTEMPTS):
         ids = await insert(pending)
-        out.update((r[_KEY_AT], (ids[r[_KEY_AT]], r[_RECEIPT_AT]))
-                   for r in pending if r[_KEY_AT] in ids)
-        left = [r for r in pending if r[_KEY_AT] not in ids]
+        out.update((r[KEY_AT], (ids[r[KEY_AT]], r[RECEIPT_AT]))
+                   for r in pending if r[KEY_AT] in ids)
+        left = [r for r in pending if r[KEY_AT] not in ids]
         if not left:
             break
-        elsewhere = await find([r[_KEY_AT] for r in left])
-        left = [r for r in left if r[_KEY_AT] not in elsewhere]  # receipt clashes
+        elsewhere = await find([r[KEY_AT] for r in left])
+        left = [r for r in left if r[KEY_AT] not in elsewhere]  # receipt clashes
         if not left or attempt == RECEIPT_ATTEMPTS - 1:
             break
         codes = receipts.new_receipts(len(left))
-        pending = [(*r[:_RECEIPT_AT], code, *r[_RECEIPT_AT + 1:])
+        pending = [(*r[:RECEIPT_AT], code, *r[RECEIPT_AT + 1:])
                    for r, code in zip(left, codes, strict=True)]
     return out
 

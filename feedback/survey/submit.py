@@ -15,7 +15,7 @@ from feedback.cases import opening
 from feedback.clock import wita_day
 from feedback.engine import is_unavailable, transaction
 from feedback.org.counters import CounterInfo, load_counter
-from feedback.survey import limits, receipts, responses, validate
+from feedback.survey import receipts, responses, statements, validate
 from feedback.survey.outcomes import (
     Conflict,
     Duplicate,
@@ -130,18 +130,25 @@ async def store_batch(items: list[Pending], policy: Policy) -> list[Outcome]:
     batch_now = max(item.now for item in items)
     inserted: dict[str, tuple[int, str]] = {}
     async with transaction():
-        stored = await find_receipts([items[i].submission_key for i in live])
+        known, totals = await statements.stored_and_rate(
+            [items[i].submission_key for i in live], [items[i].rate_key for i in live],
+            batch_now, policy.rate_window_seconds)
         for i in live:
-            if (known := stored.get(items[i].submission_key)) is not None:
-                out[i] = Duplicate(known)
+            if (receipt := known.get(items[i].submission_key)) is not None:
+                out[i] = Duplicate(receipt)
         live = [i for i in live if out[i] is None]
-        live = await _rate_limit(items, live, out, batch_now, policy)
+        live = _rate_limit(items, live, out, totals, batch_now, policy)
         live = await _consume_tokens(items, live, out, batch_now, policy)
-        live = await _device_interval(items, live, out, batch_now, policy)
+        live, marks = _device_marks(items, live, out, policy)
         if live:
             codes = receipts.new_receipts(len(live))
-            inserted = await responses.store(
-                [_row(items[i], code) for i, code in zip(live, codes, strict=True)])
+            allowed, inserted = await statements.mark_and_insert(
+                [_row(items[i], code) for i, code in zip(live, codes, strict=True)], marks,
+                batch_now, policy.device_interval)
+            for i, mark in zip(live, marks, strict=True):
+                if mark is not None and mark not in allowed:
+                    out[i] = TooSoon(int(policy.device_interval.total_seconds()))
+            live = [i for i in live if out[i] is None]
         for i in live:
             item = items[i]
             if item.submission_key not in inserted:
@@ -210,13 +217,14 @@ def _row(item: Pending, receipt: str) -> tuple[Any, ...]:
     )
 
 
-async def _rate_limit(items: list[Pending], live: list[int],
-                      out: list[Outcome | None], now: datetime, policy: Policy) -> list[int]:
+def _rate_limit(items: list[Pending], live: list[int], out: list[Outcome | None],
+                totals: dict[str, int], now: datetime, policy: Policy) -> list[int]:
+    """Refuse the submissions past each network's limit: `totals` are the windows' counts
+    with this batch's submissions (`live`, one each) already added."""
     counts: dict[str, int] = {}
     for i in live:
         if (key := items[i].rate_key) is not None:
             counts[key] = counts.get(key, 0) + 1
-    totals = await limits.rate_hits(counts, now, policy.rate_window_seconds)
     seen: dict[str, int] = {}
     kept = []
     for i in live:
@@ -249,27 +257,27 @@ async def _consume_tokens(items: list[Pending], live: list[int], out: list[Outco
     return kept
 
 
-async def _device_interval(items: list[Pending], live: list[int],
-                           out: list[Outcome | None], now: datetime,
-                           policy: Policy) -> list[int]:
-    def mark(i: int) -> str | None:
-        item = items[i]
-        if item.device_key is None or item.counter.is_kiosk or item.token is not None:
-            return None
-        return f"{item.counter.id}:{item.device_key}"
-
-    wanted = [m for i in live if (m := mark(i)) is not None]
-    allowed = await limits.device_marks(wanted, now, policy.device_interval)
-    kept, taken = [], set()
+def _device_marks(items: list[Pending], live: list[int], out: list[Outcome | None],
+                  policy: Policy) -> tuple[list[int], list[str | None]]:
+    """The device mark each submission takes (None: no device interval — no device known, a
+    kiosk counter, or a ticket token); of two submissions of one device to one counter in a
+    batch, the second is refused here. Returns the submissions kept and their marks; which
+    marks are allowed the database decides (`statements.mark_and_insert`)."""
+    kept: list[int] = []
+    marks: list[str | None] = []
+    taken: set[str] = set()
     for i in live:
-        m = mark(i)
-        if m is not None and (m not in allowed or m in taken):
-            out[i] = TooSoon(int(policy.device_interval.total_seconds()))
-            continue
-        if m is not None:
-            taken.add(m)
+        item = items[i]
+        mark = (None if item.device_key is None or item.counter.is_kiosk
+                or item.token is not None else f"{item.counter.id}:{item.device_key}")
+        if mark is not None:
+            if mark in taken:
+                out[i] = TooSoon(int(policy.device_interval.total_seconds()))
+                continue
+            taken.add(mark)
         kept.append(i)
-    return kept
+        marks.append(mark)
+    return kept, marks
 
 
 def _window_left(now: datetime, window_seconds: int) -> int:
