@@ -148,7 +148,7 @@ def measure(port: int, args: argparse.Namespace, env: dict[str, str],
                 - wrk_before.ru_stime))
         status = dict(re.findall(r"(\w+)=(\d+)", re.search(r"STATUS (.*)", out).group(1)))
         res[name] = rps
-        res[f"{name}_p99"] = re.search(r"99%\s+(\S+)", out).group(1)
+        res[f"{name}_p99"] = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
         res[f"{name}_ack"] = int(status["created"])
         res[f"{name}_errors"] = int(status["other"])
         time.sleep(1)

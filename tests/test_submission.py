@@ -365,3 +365,43 @@ async def test_writer_answers_an_integrity_error_with_conflict(org, monkeypatch,
     finally:
         await writer.close()
     assert out == outcomes.Conflict()
+
+
+async def test_a_batch_is_three_statements_on_postgresql(org, monkeypatch):
+    """Between BEGIN and COMMIT a batch without tokens or contacts sends three statements
+    to PostgreSQL (stored keys with the rate windows, the device marks with the insert, the
+    aggregates), whatever its size and mix of outcomes; SQLite runs the same steps one by
+    one (eight). Every outcome is still decided as before."""
+    from feedback import sql
+    from feedback.engine import is_sqlite
+
+    sent: list[str] = []
+    original = sql.fetch
+
+    async def counting(statement, *args):
+        sent.append(statement)
+        return await original(statement, *args)
+
+    monkeypatch.setattr(sql, "fetch", counting)
+    counter = await load_counter(org.counter)
+    now = datetime.now(UTC)
+
+    def item(key, device, rate="net:y"):
+        return submission.Pending(counter=counter, draft=validate(counter, FULL), channel="qr",
+                                  lang="id", submission_key=key, now=now, device_key=device,
+                                  rate_key=rate)
+
+    expected = 8 if is_sqlite() else 3
+    assert await submission.store_batch([item("three-000", "e1")], _policy())
+    assert len(sent) == expected
+    sent.clear()
+    out = await submission.store_batch(
+        [item("three-000", "e1"), item("three-001", "e1"), item("three-002", "e2"),
+         *(item(f"three-1{i:02d}", f"f{i}") for i in range(30))], _policy(rate_limit=20))
+    assert len(sent) == expected
+    kinds = [type(o).__name__ for o in out]
+    assert kinds[:3] == ["Duplicate", "TooSoon", "Stored"]
+    # 1 + 32 submissions counted in the window, 20 allowed: 19 of the batch pass the
+    # limit (one of them then too soon), 13 do not.
+    assert kinds.count("Stored") == 18 and kinds.count("RateLimited") == 13
+    assert await Response.count() == 19
