@@ -226,7 +226,7 @@ def _months(batch: Mapping[tuple[int, date], DayDelta]
 
 async def apply(batch: Mapping[tuple[int, date], DayDelta]) -> None:
     """Add deltas to the stored aggregates with multi-row upserts (call inside the caller's
-    transaction; on PostgreSQL one statement for the four tables, `insert_all`), the tables
+    transaction; on PostgreSQL one statement for the four tables), the tables
     always in the same order. Rows go in key order, so concurrent writers lock them in the
     same order."""
     stats: list[tuple[Any, ...]] = []

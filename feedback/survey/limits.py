@@ -13,6 +13,14 @@ from datetime import datetime, timedelta
 
 from feedback.sql import insert_rows
 
+# The upserts' tails, shared with the combined statements of `feedback.survey.statements`.
+DEVICE_UPSERT = ('ON CONFLICT ("key") DO UPDATE SET "last_at" = excluded."last_at" '
+                 'WHERE "device_seen"."last_at" <= ? RETURNING "key"')
+RATE_UPSERT = ('ON CONFLICT ("key") DO UPDATE SET '
+               '"hits" = CASE WHEN "rate_window"."window" = excluded."window" '
+               'THEN "rate_window"."hits" + excluded."hits" ELSE excluded."hits" END, '
+               '"window" = excluded."window" RETURNING "key", "hits"')
+
 
 async def device_marks(keys: Sequence[str], now: datetime, interval: timedelta) -> set[str]:
     """Record a submission at `now` for each distinct device key whose previous one is at
@@ -23,10 +31,7 @@ async def device_marks(keys: Sequence[str], now: datetime, interval: timedelta) 
         return set()
     rows = await insert_rows(
         "device_seen", (("key", "varchar"), ("last_at", "timestamptz")),
-        [(key, now) for key in keys],
-        'ON CONFLICT ("key") DO UPDATE SET "last_at" = excluded."last_at" '
-        'WHERE "device_seen"."last_at" <= ? RETURNING "key"',
-        (now - interval,),
+        [(key, now) for key in keys], DEVICE_UPSERT, (now - interval,),
     )
     return {row["key"] for row in rows}
 
@@ -42,10 +47,6 @@ async def rate_hits(
     keys = sorted(counts)
     rows = await insert_rows(
         "rate_window", (("key", "varchar"), ("window", "integer"), ("hits", "integer")),
-        [(key, window, counts[key]) for key in keys],
-        'ON CONFLICT ("key") DO UPDATE SET '
-        '"hits" = CASE WHEN "rate_window"."window" = excluded."window" '
-        'THEN "rate_window"."hits" + excluded."hits" ELSE excluded."hits" END, '
-        '"window" = excluded."window" RETURNING "key", "hits"',
+        [(key, window, counts[key]) for key in keys], RATE_UPSERT,
     )
     return {row["key"]: row["hits"] for row in rows}

@@ -29,6 +29,12 @@ RECEIPT_AT = [name for name, _ in COLUMNS].index("receipt")
 KEY_AT = [name for name, _ in COLUMNS].index("submission_key")
 RECEIPT_ATTEMPTS = 5  # a clash even twice in a row is already very unlikely
 _LOOKUP_SQLITE = 1000
+# Stored responses by an array of submission keys (PostgreSQL), for `find`. A join on an
+# array keeps to the unique index even when the statistics are stale (just after a large
+# import), where `IN (…)` was planned as a sequential scan.
+FIND_PG = ('SELECT r."submission_key", r."receipt", r."submitted_at", r."verified" '
+           'FROM unnest(?::varchar[]) AS k("key") '
+           'JOIN "response" AS r ON r."submission_key" = k."key"')
 _LOOKUP_PG = 20_000
 
 
@@ -111,14 +117,7 @@ async def find(keys: Sequence[str]) -> dict[str, dict[str, Any]]:
             )
             found.update((r["submission_key"], r) for r in rows)
         return found
-    # A join on an array keeps to the unique index even when the statistics are stale (just
-    # after a large import), where `IN (…)` was planned as a sequential scan.
     for start in range(0, len(keys), _LOOKUP_PG):
-        rows = await sql.fetch(
-            'SELECT r."submission_key", r."receipt", r."submitted_at", r."verified" '
-            'FROM unnest(?::varchar[]) AS k("key") '
-            'JOIN "response" AS r ON r."submission_key" = k."key"',
-            list(keys[start:start + _LOOKUP_PG]),
-        )
+        rows = await sql.fetch(FIND_PG, list(keys[start:start + _LOOKUP_PG]))
         found.update((r["submission_key"], r) for r in rows)
     return found

@@ -6,9 +6,9 @@ the others, the device marks of those that passed, the insert of those allowed, 
 aggregates. Every decision stays in `feedback.survey.submit`; this module only says how the
 statements reach the database. On PostgreSQL two pairs go as one statement each (a
 data-modifying WITH query feeding the next part through RETURNING), so a batch costs
-BEGIN, `stored_and_rate`, `mark_and_insert`, the aggregates (`feedback.sql.insert_all`) and
-COMMIT: five round trips instead of nine. On SQLite (one process writes at a time, no round
-trips) the same steps run one by one."""
+BEGIN, `stored_and_rate`, `mark_and_insert`, the aggregates (one statement,
+`feedback.aggregates.daily.apply`) and COMMIT: five round trips instead of ten. On SQLite
+(one process writes at a time, no round trips) the same steps run one by one."""
 
 from __future__ import annotations
 
@@ -22,20 +22,13 @@ from feedback.engine import is_sqlite
 from feedback.survey import limits, responses
 from feedback.survey.receipts import Receipt, find_receipts
 
-_RATE_UPSERT = ('ON CONFLICT ("key") DO UPDATE SET '
-                '"hits" = CASE WHEN "rate_window"."window" = excluded."window" '
-                'THEN "rate_window"."hits" + excluded."hits" ELSE excluded."hits" END, '
-                '"window" = excluded."window" RETURNING "key", "hits"')
-
 _STORED_AND_RATE = (
-    'WITH "known" AS (SELECT r."submission_key", r."receipt", r."submitted_at", '
-    'r."verified" FROM unnest(?::varchar[]) AS k("key") '
-    'JOIN "response" AS r ON r."submission_key" = k."key"), '
+    f'WITH "known" AS ({responses.FIND_PG}), '
     '"hits" AS (INSERT INTO "rate_window" ("key", "window", "hits") '
     'SELECT b."rate", ?::integer, count(*)::integer '
     'FROM unnest(?::varchar[], ?::varchar[]) AS b("key", "rate") '
     'WHERE b."rate" IS NOT NULL AND b."key" NOT IN (SELECT "submission_key" FROM "known") '
-    'GROUP BY b."rate" ORDER BY b."rate" ' + _RATE_UPSERT + ") "
+    f'GROUP BY b."rate" ORDER BY b."rate" {limits.RATE_UPSERT}) '
     'SELECT "submission_key" AS "key", "receipt", "submitted_at", "verified", '
     'NULL::integer AS "hits" FROM "known" '
     'UNION ALL SELECT "key", NULL, NULL, NULL, "hits" FROM "hits"'
@@ -72,9 +65,7 @@ def _mark_and_insert_sql() -> str:
     rows = sql.unnest((*responses.COLUMNS, ("mark", "varchar")))
     return (
         'WITH "marks" AS (INSERT INTO "device_seen" ("key", "last_at") '
-        'SELECT * FROM unnest(?::varchar[], ?::timestamptz[]) '
-        'ON CONFLICT ("key") DO UPDATE SET "last_at" = excluded."last_at" '
-        'WHERE "device_seen"."last_at" <= ? RETURNING "key"), '
+        f'SELECT * FROM unnest(?::varchar[], ?::timestamptz[]) {limits.DEVICE_UPSERT}), '
         f'"stored" AS (INSERT INTO "response" ({names}) SELECT {names} '
         f'FROM {rows} AS t({names}, "mark") '
         'WHERE t."mark" IS NULL OR t."mark" IN (SELECT "key" FROM "marks") '
