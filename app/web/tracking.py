@@ -192,9 +192,19 @@ async def _limited(request: Request, lang: str, typed: str) -> Template | None:
                 "try again in %(minutes)s minutes.", minutes=max(1, -(-wait // 60))))
 
 
-async def _miss(request: Request) -> None:
-    await lookups.count_miss(network_key(request, request.app.state.settings),
-                             datetime.now(UTC))
+async def _find_case(request: Request, lang: str, typed: str) -> CaseView | Template:
+    """The case of a code written like a receipt, or the page that answers instead: 429 when
+    this network looked up too many codes without a case, 404 (counted as a miss) when the
+    code has none."""
+    refused = await _limited(request, lang, typed)
+    if refused is not None:
+        return refused
+    view = await case_view(typed)
+    if view is None:
+        await lookups.count_miss(network_key(request, request.app.state.settings),
+                                 datetime.now(UTC))
+        return _not_found(request, lang, typed)
+    return view
 
 
 class TrackingController(Controller):
@@ -215,13 +225,9 @@ class TrackingController(Controller):
             return _form_page(request, language, typed=typed, status=HTTP_400_BAD_REQUEST,
                               error=_("A receipt code has 8 letters and digits, for example "
                                       "ABCD-EF23. Please check the code and try again."))
-        refused = await _limited(request, language, typed)
-        if refused is not None:
-            return refused
-        view = await case_view(typed)
-        if view is None:
-            await _miss(request)
-            return _not_found(request, language, typed)
+        view = await _find_case(request, language, typed)
+        if isinstance(view, Template):
+            return view
         notice = _("Thank you: your answer was sent to the unit.") if answered == "1" else None
         if erased == "1":
             notice = _("Your contact was erased. The unit can no longer contact you about "
@@ -299,11 +305,7 @@ async def _posted_case(request: Request, receipt: str) -> _Posted | Response[Any
             status_code=HTTP_403_FORBIDDEN)
     if normalise_receipt(typed) is None:
         return _not_found(request, language, typed)
-    refused = await _limited(request, language, typed)
-    if refused is not None:
-        return refused
-    view = await case_view(typed)
-    if view is None:
-        await _miss(request)
-        return _not_found(request, language, typed)
+    view = await _find_case(request, language, typed)
+    if isinstance(view, Template):
+        return view
     return _Posted(values, unreadable, language, typed, view)

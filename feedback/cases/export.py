@@ -43,7 +43,6 @@ class ExportCase:
     outcome: str | None
 
 
-
 def _answers(value: Any) -> dict[str, int]:
     if isinstance(value, str):
         value = json.loads(value)

@@ -128,7 +128,6 @@ async def followup_of(receipt: str) -> FollowUp | None:
     return FollowUp(case, kept)
 
 
-
 async def open_from_comments(now: datetime, days: int = LOOKBACK_DAYS) -> int:
     """Open the cases of the urgent and negative comments of the last `days` days not
     checked yet (see the module doc); returns how many cases opened."""

@@ -120,7 +120,6 @@ class CaseView:
         return {r.id for r in self.replies if r.answer is None}
 
 
-
 def _day(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value

@@ -68,7 +68,6 @@ async def access(scope: Scope, unit_code: str) -> Access:
                   writer=scope.role == "unit", decider=scope.role in DECIDERS)
 
 
-
 def plan_period(key: Any, today: date) -> Period:
     """A plan's period: a key period (not a range of days) that has started."""
     text = key.strip() if isinstance(key, str) else ""

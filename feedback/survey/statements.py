@@ -87,7 +87,7 @@ async def mark_and_insert(records: Sequence[Sequence[Any]], marks: Sequence[str 
     meanwhile skipped). Returns the marks allowed and submission key → (id, receipt) of the
     records stored."""
     wanted = sorted(m for m in marks if m is not None)
-    if is_sqlite() or not records:
+    if is_sqlite():
         allowed = await limits.device_marks(wanted, now, interval)
         keep = [r for r, m in zip(records, marks, strict=True) if m is None or m in allowed]
         return allowed, (await responses.store(keep) if keep else {})
