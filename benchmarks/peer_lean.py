@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 import asyncpg
@@ -54,8 +55,13 @@ decoder = msgspec.json.Decoder(ResponseIn)
 
 
 class Writer:
-    def __init__(self) -> None:
-        self.pending: list[tuple[str, tuple[int, ...], asyncio.Future[None]]] = []
+    """Batches submissions: the rows that arrive while a batch is being written wait for
+    the next one; each batch is ONE prepared statement (`insert`, autocommit) whose
+    arguments `columns(rows)` builds, and every waiter is answered once it returns."""
+
+    def __init__(self, insert: str, columns: Callable[[list[Any]], list[Any]]) -> None:
+        self.insert, self.columns = insert, columns
+        self.pending: list[tuple[Any, asyncio.Future[None]]] = []
         self.wake = asyncio.Event()
         self.pool: asyncpg.Pool | None = None
         self.task: asyncio.Task[None] | None = None
@@ -70,37 +76,39 @@ class Writer:
         if self.pool:
             await self.pool.close()
 
-    async def submit(self, counter: str, answers: tuple[int, ...]) -> None:
+    async def submit(self, row: Any) -> None:
         fut = asyncio.get_running_loop().create_future()
-        self.pending.append((counter, answers, fut))
+        self.pending.append((row, fut))
         self.wake.set()
         await fut
 
     async def run(self) -> None:
         assert self.pool is not None
         async with self.pool.acquire() as conn:
-            stmt = await conn.prepare(INSERT)
+            stmt = await conn.prepare(self.insert)
             while True:
                 await self.wake.wait()
                 self.wake.clear()
                 batch, self.pending = self.pending, []
                 if not batch:
                     continue
-                columns = [[b[0] for b in batch]]
-                columns += [[b[1][i] for b in batch] for i in range(len(ELEMENTS))]
                 try:
-                    await stmt.fetch(*columns)
+                    await stmt.fetch(*self.columns([row for row, _ in batch]))
                 except Exception as exc:  # every waiter learns it failed
-                    for *_, fut in batch:
+                    for _, fut in batch:
                         if not fut.done():
                             fut.set_exception(exc)
                     continue
-                for *_, fut in batch:
+                for _, fut in batch:
                     if not fut.done():
                         fut.set_result(None)
 
 
-writer = Writer()
+def _columns(rows: list[tuple[str, tuple[int, ...]]]) -> list[Any]:
+    return [[r[0] for r in rows], *([r[1][i] for r in rows] for i in range(len(ELEMENTS)))]
+
+
+writer = Writer(INSERT, _columns)
 JSON_HEADERS = [(b"content-type", b"application/json")]
 TEXT_HEADERS = [(b"content-type", b"text/plain")]
 
@@ -119,43 +127,75 @@ async def _send(send, status: int, headers: list, body: bytes) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def app(scope, receive, send) -> None:
-    if scope["type"] == "lifespan":
-        while True:
-            msg = await receive()
-            if msg["type"] == "lifespan.startup":
-                await writer.start(os.environ["PEER_DATABASE_URL"])
-                await send({"type": "lifespan.startup.complete"})
-            elif msg["type"] == "lifespan.shutdown":
-                await writer.stop()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-    path, method = scope["path"], scope["method"]
-    if method == "GET" and path == "/health/live":
-        return await _send(send, 200, JSON_HEADERS, b'{"status":"ok"}')
-    if method == "POST" and path == "/api/v1/responses":
-        try:
-            data = decoder.decode(await _read(receive))
-        except msgspec.DecodeError as exc:
-            return await _send(send, 400, TEXT_HEADERS, str(exc).encode())
-        a = data.answers
-        await writer.submit(data.counter, (a.persyaratan, a.prosedur, a.waktu, a.biaya,
-                                           a.produk, a.kompetensi, a.perilaku, a.pengaduan,
-                                           a.sarana))
-        return await _send(send, 201, JSON_HEADERS, b'{"stored":true}')
-    if method == "POST" and path.startswith("/s/"):
-        counter = path[3:]
-        values = dict(parse_qsl((await _read(receive)).decode("utf-8", "strict")))
-        try:
-            answers = tuple(int(values[e]) for e in ELEMENTS)
-        except (KeyError, ValueError):
-            answers = ()
-        if not (1 <= len(counter) <= 16 and answers and all(1 <= x <= 4 for x in answers)):
-            return await _send(send, 422, TEXT_HEADERS, b"answers 1..4 required")
-        await writer.submit(counter, answers)
-        return await _send(send, 303, [(b"location", f"/s/{counter}/terima-kasih".encode())],
-                           b"")
-    return await _send(send, 404, TEXT_HEADERS, b"not found")
+def make_app(writer: Writer, json_row: Callable[[bytes], Any],
+             form_row: Callable[[str, dict[str, str]], Any | None],
+             on_start: Callable[[str], Awaitable[None]] | None = None) -> Callable:
+    """The ASGI app: `json_row(body)` turns a JSON body into the writer's row (raising
+    msgspec.DecodeError or ValueError: 400), `form_row(counter, fields)` a form (None: 422);
+    `on_start(url)` runs before the writer starts."""
+
+    async def app(scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                msg = await receive()
+                if msg["type"] == "lifespan.startup":
+                    if on_start is not None:
+                        await on_start(os.environ["PEER_DATABASE_URL"])
+                    await writer.start(os.environ["PEER_DATABASE_URL"])
+                    await send({"type": "lifespan.startup.complete"})
+                elif msg["type"] == "lifespan.shutdown":
+                    await writer.stop()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        path, method = scope["path"], scope["method"]
+        if method == "GET" and path == "/health/live":
+            return await _send(send, 200, JSON_HEADERS, b'{"status":"ok"}')
+        if method == "POST" and path == "/api/v1/responses":
+            try:
+                row = json_row(await _read(receive))
+            except (msgspec.DecodeError, ValueError) as exc:
+                return await _send(send, 400, TEXT_HEADERS, str(exc).encode())
+            await writer.submit(row)
+            return await _send(send, 201, JSON_HEADERS, b'{"stored":true}')
+        if method == "POST" and path.startswith("/s/"):
+            counter = path[3:]
+            row = form_row(counter, dict(parse_qsl((await _read(receive)).decode("utf-8",
+                                                                                 "strict"))))
+            if row is None:
+                return await _send(send, 422, TEXT_HEADERS, b"answers 1..4 required")
+            await writer.submit(row)
+            return await _send(send, 303,
+                               [(b"location", f"/s/{counter}/terima-kasih".encode())], b"")
+        return await _send(send, 404, TEXT_HEADERS, b"not found")
+
+    return app
+
+
+def form_answers(counter: str, values: dict[str, str]) -> tuple[int, ...] | None:
+    """The 9 answers of a form post, or None when one is missing or not 1..4 or the counter
+    code is not 1..16 characters."""
+    try:
+        answers = tuple(int(values[e]) for e in ELEMENTS)
+    except (KeyError, ValueError):
+        return None
+    if not (1 <= len(counter) <= 16 and all(1 <= x <= 4 for x in answers)):
+        return None
+    return answers
+
+
+def _json_row(body: bytes) -> tuple[str, tuple[int, ...]]:
+    data = decoder.decode(body)
+    a = data.answers
+    return data.counter, (a.persyaratan, a.prosedur, a.waktu, a.biaya, a.produk,
+                          a.kompetensi, a.perilaku, a.pengaduan, a.sarana)
+
+
+def _form_row(counter: str, values: dict[str, str]) -> tuple[str, tuple[int, ...]] | None:
+    answers = form_answers(counter, values)
+    return None if answers is None else (counter, answers)
+
+
+app = make_app(writer, _json_row, _form_row)
 
 
 async def _create_schema(url: str) -> None:

@@ -27,8 +27,9 @@ request = function()
     'key=form-%s-%d-%d&lang=id&persyaratan=%d&prosedur=%d&waktu=%d&biaya=%d&produk=%d' ..
     '&kompetensi=%d&perilaku=%d&pengaduan=%d&sarana=%d',
     os.getenv("RUN_ID") or "0", id, seq, a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9])
-  -- The warm-up and the measured run use different addresses (the device interval).
-  local base = (os.getenv("RUN_ID") == "run") and 200 or 100
+  -- Each wrk run (warm-up, measured run, each round) uses its own addresses: the device
+  -- interval would refuse a device seen at the same counter minutes before.
+  local base = tonumber(os.getenv("IP_BASE") or "100")
   local ip = string.format("10.%d.%d.%d", base + id, math.floor(seq / 250) % 250, seq % 250)
   return wrk.format("POST", "/s/" .. counter,
     {["Content-Type"] = "application/x-www-form-urlencoded", ["X-Forwarded-For"] = ip,
