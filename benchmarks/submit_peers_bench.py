@@ -226,12 +226,10 @@ def run_round(c: Contender, args: argparse.Namespace, rnd: int) -> dict[str, obj
     """Start the server, measure both paths, stop it; then check what it stored: for the
     project the no-loss check, for a peer its stored rows against its acknowledgements."""
     marks: dict[str, object] = {}
-    if c.table:
-        def before_each(path: str) -> None:
-            marks[path] = asyncio.run(peer_rows(c.url, c.table))
-    else:
-        def before_each(path: str) -> None:
-            marks[path] = counts(c.url)
+
+    def before_each(path: str) -> None:
+        marks[path] = asyncio.run(peer_rows(c.url, c.table)) if c.table else counts(c.url)
+
     server = serve(c.cmd, c.cwd, c.env)
     try:
         wait_live(args.port)
